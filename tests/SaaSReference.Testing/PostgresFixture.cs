@@ -31,7 +31,8 @@ public sealed class PostgresFixture : IAsyncLifetime
     /// <summary>A fresh, empty database owned by the application role; returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "t")
     {
-        var name = $"{prefix}_{Interlocked.Increment(ref _databases)}_{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 36)].ToLowerInvariant();
+        var name = $"{prefix}_{Interlocked.Increment(ref _databases)}_{Guid.NewGuid():N}".ToLowerInvariant();
+        name = name[..Math.Min(name.Length, 63)];
         await Server.EnsureDatabaseAsync(name);
         return Server.ConnectionStringFor(name);
     }

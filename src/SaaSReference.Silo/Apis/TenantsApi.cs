@@ -1,0 +1,97 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SaaSReference.Contracts.Tenants;
+using SaaSReference.Database;
+using SaaSReference.Silo.Security;
+
+namespace SaaSReference.Silo.Apis;
+
+/// <summary><c>/api/tenants</c>: create, read and list tenants (operators only).</summary>
+public static class TenantsApi
+{
+    public const int MaxCreateBodyBytes = 16 * 1024;
+    public const int DefaultPageSize = 50;
+    private const int MaxDisplayNameLength = 200;
+
+    public static RouteGroupBuilder MapTenantsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/tenants")
+            .RequireAuthorization(Policies.Operator)
+            .AddEndpointFilter(NoStore.Filter);
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/{tenantId}", GetAsync);
+        group.MapGet("/", ListAsync);
+        return group;
+    }
+
+    internal static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<CreateTenantRequest>(request, MaxCreateBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var errors = Validate(body!);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var result = await grains.GetGrain<ITenantGrain>(body!.Id)
+            .CreateAsync(new CreateTenantCommand(body.DisplayName.Trim(), user.Identity!.Name!));
+        return result.Outcome == CreateTenantOutcome.Created
+            ? TypedResults.Created($"/api/tenants/{result.Tenant.Id}", TenantResponse.From(result.Tenant))
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Tenant exists",
+                detail: $"A tenant with id '{body.Id}' already exists; nothing was changed.");
+    }
+
+    internal static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetAsync(string tenantId, IGrainFactory grains)
+    {
+        if (!TenantId.IsValid(tenantId))
+        {
+            return MalformedId(tenantId);
+        }
+        var tenant = await grains.GetGrain<ITenantGrain>(tenantId).GetAsync();
+        return tenant is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Tenant not found", detail: $"No tenant has id '{tenantId}'.")
+            : TypedResults.Ok(TenantResponse.From(tenant));
+    }
+
+    internal static async Task<Results<Ok<TenantPage>, ProblemHttpResult>> ListAsync(
+        string? after, string? limit, TenantCatalogStore catalog, CancellationToken cancellationToken)
+    {
+        var size = DefaultPageSize;
+        if (limit is not null && (!int.TryParse(limit, out size) || size is < 1 or > TenantCatalogStore.MaxPageSize))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid limit",
+                detail: $"limit must be a whole number from 1 to {TenantCatalogStore.MaxPageSize}.");
+        }
+        if (after is not null && !TenantId.IsValid(after))
+        {
+            return MalformedId(after);
+        }
+        var page = await catalog.ListAsync(after, size, cancellationToken);
+        return TypedResults.Ok(new TenantPage([.. page.Items.Select(TenantResponse.From)], page.NextAfter));
+    }
+
+    private static Dictionary<string, string[]> Validate(CreateTenantRequest body)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!TenantId.IsValid(body.Id))
+        {
+            errors["id"] = [$"A tenant id has {TenantId.Describe()}"];
+        }
+        var name = body.DisplayName.Trim();
+        if (name.Length is 0 or > MaxDisplayNameLength || name.Any(char.IsControl))
+        {
+            errors["displayName"] = [$"The display name needs 1 to {MaxDisplayNameLength} characters and no control characters."];
+        }
+        return errors;
+    }
+
+    private static ProblemHttpResult MalformedId(string value) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed tenant id",
+            detail: $"'{Truncate(value)}' is not a tenant id: a tenant id has {TenantId.Describe()}");
+
+    private static string Truncate(string value) => value.Length <= 70 ? value : value[..70] + "…";
+}

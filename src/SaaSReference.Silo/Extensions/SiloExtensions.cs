@@ -1,0 +1,67 @@
+using Npgsql;
+using Orleans.Configuration;
+using SaaSReference.Database;
+using SaaSReference.Grains;
+using SaaSReference.Silo.Apis;
+using SaaSReference.Silo.Hosting;
+using SaaSReference.Silo.Security;
+
+namespace SaaSReference.Silo.Extensions;
+
+/// <summary>Wiring of the silo host: PostgreSQL, schema migration, Orleans, security and API support.</summary>
+public static class SiloExtensions
+{
+    private const string AdoNetInvariant = "Npgsql";
+
+    public static WebApplicationBuilder AddPlatformSilo(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("platform")
+            ?? throw new InvalidOperationException("ConnectionStrings:platform is not configured (the PostgreSQL database of the platform).");
+        var orleans = builder.Configuration.GetSection(OrleansHostOptions.Section).Get<OrleansHostOptions>() ?? new OrleansHostOptions();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddSingleton<TenantCatalogStore>();
+
+        // Registered before Orleans so that the schema is in place before the silo joins the cluster.
+        builder.Services.AddHostedService<SchemaMigrationService>();
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = orleans.ClusterId;
+                options.ServiceId = orleans.ServiceId;
+            });
+            var advertised = orleans.ResolveAdvertisedAddress();
+            silo.ConfigureEndpoints(advertised, orleans.SiloPort, orleans.GatewayPort, listenOnAnyHostAddress: !IPAddressIsLoopback(advertised));
+            silo.UseAdoNetClustering(options =>
+            {
+                options.Invariant = AdoNetInvariant;
+                options.ConnectionString = connectionString;
+            });
+            silo.AddAdoNetGrainStorage(StorageNames.Platform, options =>
+            {
+                options.Invariant = AdoNetInvariant;
+                options.ConnectionString = connectionString;
+            });
+            silo.UseAdoNetReminderService(options =>
+            {
+                options.Invariant = AdoNetInvariant;
+                options.ConnectionString = connectionString;
+            });
+            // Failure detection tuned for fast failover: see docs/failover.md for the values and the measured time.
+            silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
+            silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = orleans.ResponseTimeout);
+        });
+
+        builder.Services.AddHealthChecks().AddCheck<SiloReadinessCheck>("orleans-silo");
+        builder.Services.AddPlatformSecurity(builder.Configuration);
+        builder.Services.AddExceptionHandler<ClusterExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(options => StrictJson.Configure(options.SerializerOptions));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Api:MaxRequestBodyBytes", 1L << 20));
+        return builder;
+    }
+
+    private static bool IPAddressIsLoopback(System.Net.IPAddress address) => System.Net.IPAddress.IsLoopback(address);
+}

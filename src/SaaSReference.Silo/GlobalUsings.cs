@@ -1,0 +1,2 @@
+global using SaaSReference.Silo.Apis;
+global using SaaSReference.Silo.Extensions;

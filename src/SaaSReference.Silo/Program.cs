@@ -1,0 +1,19 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddPlatformSilo();
+
+var app = builder.Build();
+
+app.UseProblemDetailsForErrors();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapDefaultEndpoints();
+app.MapTenantsApi();
+app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
+
+app.Run();
+
+/// <summary>Entry point, visible to in-process tests.</summary>
+public partial class Program;

@@ -1,0 +1,105 @@
+using System.Globalization;
+using SaaSReference.LocalInfrastructure;
+
+namespace SaaSReference.Testing;
+
+/// <summary>
+/// The platform as real OS processes on loopback: N silos forming one Orleans cluster over the given
+/// PostgreSQL database, M identity instances, and the gateway in front of them, each on free ports.
+/// </summary>
+public sealed class PlatformCluster : IAsyncDisposable
+{
+    private PlatformCluster(string bootstrapKey, IReadOnlyList<ServiceProcess> silos, IReadOnlyList<ServiceProcess> identities, ServiceProcess? gateway)
+    {
+        BootstrapKey = bootstrapKey;
+        Silos = silos;
+        Identities = identities;
+        Gateway = gateway;
+    }
+
+    public string BootstrapKey { get; }
+    public IReadOnlyList<ServiceProcess> Silos { get; }
+    public IReadOnlyList<ServiceProcess> Identities { get; }
+    public ServiceProcess? Gateway { get; }
+
+    public static async Task<PlatformCluster> StartAsync(string connectionString, int silos = 3, int identities = 0, bool gateway = true)
+    {
+        var key = PostgresSecrets.NewPassword();
+        var clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
+        var siloProcesses = Enumerable.Range(1, silos).Select(i => new ServiceProcess($"silo-{i}", "SaaSReference.Silo", FreePort.Next(), new Dictionary<string, string>
+        {
+            ["ConnectionStrings__platform"] = connectionString,
+            ["Orleans__ClusterId"] = clusterId,
+            ["Orleans__ServiceId"] = clusterId,
+            ["Orleans__SiloPort"] = Invariant(FreePort.Next()),
+            ["Orleans__GatewayPort"] = Invariant(FreePort.Next()),
+            ["Platform__BootstrapKey"] = key,
+        })).ToList();
+        var identityProcesses = Enumerable.Range(1, identities).Select(i => new ServiceProcess($"identity-{i}", "SaaSReference.Identity", FreePort.Next(), new Dictionary<string, string>
+        {
+            ["ConnectionStrings__platform"] = connectionString,
+        })).ToList();
+
+        ServiceProcess? gatewayProcess = null;
+        if (gateway)
+        {
+            var environment = new Dictionary<string, string>();
+            // The gateway's production configuration names no destinations: only this cluster's processes exist.
+            foreach (var silo in siloProcesses)
+            {
+                environment[$"ReverseProxy__Clusters__silo__Destinations__{silo.Name}__Address"] = silo.BaseAddress.ToString();
+            }
+            foreach (var identity in identityProcesses)
+            {
+                environment[$"ReverseProxy__Clusters__identity__Destinations__{identity.Name}__Address"] = identity.BaseAddress.ToString();
+            }
+            gatewayProcess = new ServiceProcess("gateway", "SaaSReference.Gateway", FreePort.Next(), environment);
+        }
+
+        var cluster = new PlatformCluster(key, siloProcesses, identityProcesses, gatewayProcess);
+        try
+        {
+            // The first silo creates the schema; the others join the cluster it founded.
+            siloProcesses[0].Start();
+            await siloProcesses[0].WaitUntilHealthyAsync();
+            foreach (var process in siloProcesses.Skip(1).Concat(identityProcesses))
+            {
+                process.Start();
+            }
+            await Task.WhenAll(siloProcesses.Skip(1).Concat(identityProcesses).Select(p => p.WaitUntilHealthyAsync()));
+            if (gatewayProcess is not null)
+            {
+                gatewayProcess.Start();
+                await gatewayProcess.WaitUntilHealthyAsync("/health/live");
+            }
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>An HTTP client for the gateway that authenticates as the bootstrap operator.</summary>
+    public HttpClient CreateOperatorClient(ServiceProcess? target = null)
+    {
+        var http = new HttpClient { BaseAddress = (target ?? Gateway ?? Silos[0]).BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Add("X-Operator-Key", BootstrapKey);
+        return http;
+    }
+
+    /// <summary>Everything each process printed, for a failing test's message.</summary>
+    public string Diagnostics() =>
+        string.Join("\n", Silos.Concat(Identities).Append(Gateway).OfType<ServiceProcess>().Select(p => p.Output()));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in Silos.Concat(Identities).Append(Gateway).OfType<ServiceProcess>())
+        {
+            await process.DisposeAsync();
+        }
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
