@@ -1,0 +1,42 @@
+using SaaSReference.Deployment.Tests.Infrastructure;
+
+namespace SaaSReference.Deployment.Tests;
+
+/// <summary>Nothing secret is committed: passwords and keys come from variables the user must set.</summary>
+public sealed class ComposeSecretsTests
+{
+    private readonly ComposeFile compose = ComposeFile.Load();
+
+    [Fact]
+    public void Compose_SecretValues_AreRequiredVariablesNotLiterals()
+    {
+        Assert.Empty(ComposeRules.Secrets(compose));
+    }
+
+    [Fact]
+    public void Compose_RequiredVariables_AreThePasswordAndTheBootstrapKey()
+    {
+        Assert.Equal(["PLATFORM_BOOTSTRAP_KEY", "POSTGRES_PASSWORD"], ComposeRules.RequiredVariables(compose).Order());
+        Assert.StartsWith("${PLATFORM_BOOTSTRAP_KEY:?", compose.Services["silo-1"].Environment["Platform__BootstrapKey"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compose_RequiredVariables_AreDocumentedForUsers()
+    {
+        var readme = File.ReadAllText(Repo.PathOf("infra/docker/README.md"));
+        var example = File.ReadAllText(Repo.PathOf("infra/docker/.env.example"));
+        Assert.All(ComposeRules.RequiredVariables(compose), name =>
+        {
+            Assert.Contains($"`{name}`", readme, StringComparison.Ordinal);
+            Assert.Contains($"{name}=", example, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public void EnvExample_Values_AreEmpty()
+    {
+        var assignments = File.ReadAllLines(Repo.PathOf("infra/docker/.env.example"))
+            .Where(l => !l.TrimStart().StartsWith('#') && l.Contains('=', StringComparison.Ordinal));
+        Assert.All(assignments, line => Assert.EndsWith("=", line.Trim(), StringComparison.Ordinal));
+    }
+}
