@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using SaaSReference.Gateway.Apis;
+using SaaSReference.Gateway.Http;
+using SaaSReference.Gateway.Proxy;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
+
+namespace SaaSReference.Gateway.Extensions;
+
+/// <summary>Wiring of the gateway: the single public entry point in front of the identity service and the silos.</summary>
+public static class GatewayExtensions
+{
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+
+        services.AddOptions<GatewayOptions>()
+            .Bind(builder.Configuration.GetSection(GatewayOptions.SectionName))
+            .Validate(o => o.MaxRequestBodyBytes > 0, "Gateway:MaxRequestBodyBytes must be positive.")
+            .Validate(o => o.ConnectTimeout > TimeSpan.Zero, "Gateway:ConnectTimeout must be positive.")
+            .Validate(o => o.Retry.MaxAttempts >= 1, "Gateway:Retry:MaxAttempts must be at least 1.")
+            .ValidateOnStart();
+
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
+        {
+            // The Server header only tells an attacker what to try.
+            kestrel.AddServerHeader = false;
+            // Bodies sent without a Content-Length (chunked) are cut off by Kestrel at the same limit.
+            kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes;
+        });
+
+        // YARP's passive policy reads its window and thresholds from these options, not from the cluster config.
+        services.Configure<TransportFailureRateHealthPolicyOptions>(
+            builder.Configuration.GetSection($"{GatewayOptions.SectionName}:PassiveHealth"));
+
+        services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddTransforms(ForwardingTransforms.Apply);
+        services.AddSingleton<IForwarderHttpClientFactory, GatewayForwarderHttpClientFactory>();
+
+        return builder;
+    }
+
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.UseProblemDetailsForErrors();
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+
+        app.MapDefaultEndpoints();
+        app.MapGatewayHealthApi();
+        app.MapReverseProxy(pipeline =>
+        {
+            pipeline.UseMiddleware<ProxyErrorMiddleware>();
+            pipeline.UseSessionAffinity();
+            // Between affinity and load balancing: every attempt is balanced anew and seen by the passive check.
+            pipeline.UseMiddleware<SafeRetryMiddleware>();
+            pipeline.UseLoadBalancing();
+            pipeline.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+}
