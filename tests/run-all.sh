@@ -32,19 +32,21 @@ for project in Deployment Database Gateway Silo EndToEnd; do
   echo "== $project"
   set +e
   dotnet test "$path" -c "$configuration" --no-build -nologo \
-    --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$log" \
-    | grep -E '^\s+(Passed|Failed|Skipped) |Standard Output|^\s{4}[^ ]|Passed!|Failed!' || true
+    --logger "console;verbosity=normal" --logger "trx;LogFileName=$project.trx" \
+    --results-directory "$results" 2>&1 | tee "$log" \
+    | grep -E '^\s+(Passed|Failed|Skipped) |Standard Output|^ [^ ]|Error Message|Total tests' || true
   code=${PIPESTATUS[0]}
   set -e
-  line=$(grep -E '(Passed|Failed)! +- Failed: ' "$log" | tail -n 1 || true)
-  if [ -z "$line" ]; then
-    echo "$project: no test summary (exit $code); see $log" >&2
+  trx="$results/$project.trx"
+  counters=$(grep -o '<Counters [^>]*>' "$trx" 2>/dev/null || true)
+  if [ -z "$counters" ]; then
+    echo "$project: no test results (exit $code); see $log" >&2
     status=1
     continue
   fi
-  f=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$line")
-  p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")
-  s=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$line")
+  count() { sed -E "s/.* $1=\"([0-9]+)\".*/\1/" <<<"$counters"; }
+  p=$(count passed); f=$(count failed); t=$(count total); e=$(count executed)
+  s=$((t - e))
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   [ "$code" -eq 0 ] || status=1
 done
