@@ -24,7 +24,7 @@ public sealed class PlatformCluster : IAsyncDisposable
 
     public static async Task<PlatformCluster> StartAsync(string connectionString, int silos = 3, int identities = 0, bool gateway = true)
     {
-        var key = PostgresSecrets.NewPassword();
+        var key = SecretsFile.NewToken();
         var clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
         var siloProcesses = Enumerable.Range(1, silos).Select(i => new ServiceProcess($"silo-{i}", "SaaSReference.Silo", FreePort.Next(), new Dictionary<string, string>
         {
