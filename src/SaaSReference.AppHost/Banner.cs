@@ -3,7 +3,7 @@ namespace SaaSReference.AppHost;
 /// <summary>What the run command prints once the gateway is ready: where to go and how to get in.</summary>
 internal static class Banner
 {
-    public static string Text(LocalSecrets secrets, string demoTenant) => $"""
+    public static string Text(LocalSecrets secrets, string demoTenant, string postgresData) => $"""
 
         ============================================================================
          SaaSReference is running
@@ -17,7 +17,8 @@ internal static class Banner
            curl -H 'X-Operator-Key: {secrets.BootstrapKey}' http://127.0.0.1:{LocalPorts.Gateway}/api/tenants
          Demo tenant '{DemoSeed.TenantId}': {demoTenant}
 
-         Data: .data/ in the repository (PostgreSQL on 127.0.0.1:{LocalPorts.Postgres}); it survives restarts.
+         Data: PostgreSQL on 127.0.0.1:{LocalPorts.Postgres}, files in {postgresData}; secrets in .data/.
+           Both survive restarts; delete them to start from nothing.
          Ctrl+C stops everything this command started.
         ============================================================================
         """;

@@ -5,7 +5,7 @@ namespace SaaSReference.AppHost;
 /// <summary>The platform's processes as Aspire resources: 3 silos, 2 identity instances and the gateway.</summary>
 internal static class PlatformResources
 {
-    public static void AddPlatform(this IDistributedApplicationBuilder builder, string connectionString, LocalSecrets secrets)
+    public static void AddPlatform(this IDistributedApplicationBuilder builder, string connectionString, LocalSecrets secrets, string postgresData)
     {
         var silos = Enumerable.Range(1, LocalPorts.SiloCount).Select(i =>
             builder.AddProject<Projects.SaaSReference_Silo>($"silo-{i}", launchProfileName: null)
@@ -40,7 +40,7 @@ internal static class PlatformResources
         builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, async (_, cancellationToken) =>
         {
             var seeded = await DemoSeed.EnsureAsync(secrets.BootstrapKey, cancellationToken);
-            Console.WriteLine(Banner.Text(secrets, seeded));
+            Console.WriteLine(Banner.Text(secrets, seeded, postgresData));
         });
     }
 

@@ -15,5 +15,5 @@ await using var postgres = await PostgresServer.StartAsync(new PostgresServerOpt
 });
 
 var builder = DistributedApplication.CreateBuilder(args);
-builder.AddPlatform(postgres.ConnectionString, secrets);
+builder.AddPlatform(postgres.ConnectionString, secrets, postgres.DataDirectory);
 await builder.Build().RunAsync();

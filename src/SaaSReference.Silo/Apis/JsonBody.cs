@@ -46,8 +46,7 @@ public static class JsonBody
         }
         catch (JsonException exception)
         {
-            // System.Text.Json's messages name the offending member and position, and nothing internal.
-            return (null, Problem(StatusCodes.Status400BadRequest, "Invalid JSON body", exception.Message));
+            return (null, Problem(StatusCodes.Status400BadRequest, "Invalid JSON body", JsonErrorText.Describe(exception)));
         }
     }
 
