@@ -8,8 +8,11 @@ WORKDIR /source
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/SaaSReference.Identity/SaaSReference.Identity.csproj src/SaaSReference.Identity/
 COPY src/SaaSReference.ServiceDefaults/SaaSReference.ServiceDefaults.csproj src/SaaSReference.ServiceDefaults/
+COPY src/SaaSReference.Database/SaaSReference.Database.csproj src/SaaSReference.Database/
 RUN dotnet restore src/SaaSReference.Identity/SaaSReference.Identity.csproj
 COPY src/ src/
+# SaaSReference.Database embeds the schema scripts from infra/postgres (identity tables and keys).
+COPY infra/postgres/ infra/postgres/
 RUN dotnet publish src/SaaSReference.Identity/SaaSReference.Identity.csproj --no-restore -c Release -o /app/publish -p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS final

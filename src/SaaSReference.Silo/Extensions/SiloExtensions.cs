@@ -1,6 +1,7 @@
 using Npgsql;
 using Orleans.Configuration;
 using SaaSReference.Database;
+using SaaSReference.Database.Hosting;
 using SaaSReference.Grains;
 using SaaSReference.Silo.Apis;
 using SaaSReference.Silo.Hosting;
@@ -24,7 +25,7 @@ public static class SiloExtensions
         builder.Services.AddSingleton<TenantCatalogStore>();
 
         // Registered before Orleans so that the schema is in place before the silo joins the cluster.
-        builder.Services.AddHostedService<SchemaMigrationService>();
+        builder.Services.AddSchemaMigration();
 
         builder.UseOrleans(silo =>
         {

@@ -1,11 +1,15 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
-using SaaSReference.Database;
 
-namespace SaaSReference.Silo.Hosting;
+namespace SaaSReference.Database.Hosting;
 
 /// <summary>
-/// Brings the platform database to the schema this build expects before Orleans starts. Several silos may
-/// start together: the migrator serialises them with an advisory lock. PostgreSQL that is still starting
+/// Brings the platform database to the schema this build expects before the service starts its work
+/// (register it before Orleans or anything else that reads the database). Several silos may
+/// start together (silos and identity instances): the migrator serialises them with an advisory lock. PostgreSQL that is still starting
 /// is waited for (bounded), so the silo does not crash-loop during a joint start.
 /// </summary>
 public sealed partial class SchemaMigrationService(IConfiguration configuration, ILogger<SchemaMigrationService> logger) : IHostedService
@@ -39,4 +43,11 @@ public sealed partial class SchemaMigrationService(IConfiguration configuration,
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for PostgreSQL: {Reason}")]
     private static partial void LogWaitingForDatabase(ILogger logger, string reason);
+}
+
+public static class SchemaMigrationExtensions
+{
+    /// <summary>Applies the platform schema (connection string <c>platform</c>) when the host starts.</summary>
+    public static IServiceCollection AddSchemaMigration(this IServiceCollection services) =>
+        services.AddHostedService<SchemaMigrationService>();
 }
