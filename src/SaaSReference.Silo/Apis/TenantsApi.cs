@@ -6,7 +6,10 @@ using SaaSReference.Silo.Security;
 
 namespace SaaSReference.Silo.Apis;
 
-/// <summary><c>/api/tenants</c>: create, read and list tenants (operators only).</summary>
+/// <summary>
+/// <c>/api/tenants</c>: operators create and list tenants; a tenant's own users (and operators) read it.
+/// The tenant comes from the validated token only, never from the request (9.4.4e).
+/// </summary>
 public static class TenantsApi
 {
     public const int MaxCreateBodyBytes = 16 * 1024;
@@ -15,12 +18,10 @@ public static class TenantsApi
 
     public static RouteGroupBuilder MapTenantsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/tenants")
-            .RequireAuthorization(Policies.Operator)
-            .AddEndpointFilter(NoStore.Filter);
-        group.MapPost("/", CreateAsync);
-        group.MapGet("/{tenantId}", GetAsync);
-        group.MapGet("/", ListAsync);
+        var group = app.MapGroup("/api/tenants").AddEndpointFilter(NoStore.Filter);
+        group.MapPost("/", CreateAsync).RequireAuthorization(Policies.Operator);
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.Operator);
+        group.MapGet("/{tenantId}", GetAsync).RequireAuthorization(Policies.TenantMember);
         return group;
     }
 

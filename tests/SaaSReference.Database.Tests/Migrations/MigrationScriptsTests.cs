@@ -17,7 +17,8 @@ public sealed class MigrationScriptsTests(MigratedDatabaseFixture database)
     {
         var scripts = SchemaMigrator.Scripts;
 
-        Assert.Equal([1, 2, 3, 4], scripts.Select(script => script.Version));
+        // Numbered 1, 2, 3, ... without gaps: a gap would make every database that skipped it refuse to start.
+        Assert.Equal(Enumerable.Range(1, scripts.Count), scripts.Select(script => script.Version));
         Assert.All(scripts, script =>
         {
             Assert.StartsWith($"{script.Version:D4}_", script.Name, StringComparison.Ordinal);
