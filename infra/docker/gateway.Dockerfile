@@ -8,8 +8,11 @@ WORKDIR /source
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/SaaSReference.Gateway/SaaSReference.Gateway.csproj src/SaaSReference.Gateway/
 COPY src/SaaSReference.ServiceDefaults/SaaSReference.ServiceDefaults.csproj src/SaaSReference.ServiceDefaults/
+COPY src/SaaSReference.Database/SaaSReference.Database.csproj src/SaaSReference.Database/
 RUN dotnet restore src/SaaSReference.Gateway/SaaSReference.Gateway.csproj
 COPY src/ src/
+# SaaSReference.Database embeds the schema scripts from infra/postgres (the gateway's session store among them).
+COPY infra/postgres/ infra/postgres/
 RUN dotnet publish src/SaaSReference.Gateway/SaaSReference.Gateway.csproj --no-restore -c Release -o /app/publish -p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS final

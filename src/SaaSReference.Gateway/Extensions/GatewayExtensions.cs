@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using SaaSReference.Gateway.Apis;
 using SaaSReference.Gateway.Http;
+using SaaSReference.Gateway.Https;
 using SaaSReference.Gateway.Proxy;
+using SaaSReference.Gateway.Session;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 
@@ -34,22 +36,46 @@ public static class GatewayExtensions
         services.Configure<TransportFailureRateHealthPolicyOptions>(
             builder.Configuration.GetSection($"{GatewayOptions.SectionName}:PassiveHealth"));
 
-        services.AddReverseProxy()
+        var proxy = services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddTransforms(ForwardingTransforms.Apply);
         services.AddSingleton<IForwarderHttpClientFactory, GatewayForwarderHttpClientFactory>();
+
+        // Read once at start: these decide what is registered at all, so they cannot change while running.
+        var startup = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        builder.AddGatewayHttps(startup.Https);
+        // Without an authority the gateway stays a pure proxy: no cookie, no sign-in, nothing added to requests.
+        if (startup.Identity.Enabled)
+        {
+            builder.AddGatewaySession(startup.Identity, proxy);
+        }
 
         return builder;
     }
 
     public static WebApplication MapGateway(this WebApplication app)
     {
+        app.UseGatewayHttps();
+        // Explicitly after HSTS and the HTTPS redirect: the health endpoints short-circuit in the routing
+        // middleware, which WebApplication would otherwise put first, and their HTTPS answers need HSTS too.
+        app.UseRouting();
         app.UseProblemDetailsForErrors();
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
+        var session = app.IsSessionEnabled();
+        if (session)
+        {
+            // Handles the OpenID Connect callbacks; no default scheme, so no other request is authenticated here.
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
 
         app.MapDefaultEndpoints();
         app.MapGatewayHealthApi();
+        if (session)
+        {
+            app.MapSessionApi();
+        }
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<ProxyErrorMiddleware>();

@@ -23,7 +23,12 @@ internal static partial class ComposeRules
             "Orleans__GatewayPort", "Orleans__AdvertisedIP", "Platform__BootstrapKey",
         ],
         ["identity"] = ["ConnectionStrings__platform"],
-        [Gateway] = ["Urls"],
+        [Gateway] =
+        [
+            "Urls", "ConnectionStrings__platform",
+            "Gateway__Identity__Authority", "Gateway__Identity__ClientId", "Gateway__Identity__ClientSecret", "Gateway__Identity__MetadataAddress",
+            "Gateway__Https__Port", "Gateway__Https__CertificateFolder", "Gateway__Https__RedirectHttp",
+        ],
     };
 
     public static IEnumerable<string> PublishedPorts(ComposeFile compose) =>

@@ -12,7 +12,7 @@ namespace SaaSReference.Gateway.Tests.Infrastructure;
 public sealed record Echo(
     string Backend, string Method, string Path, long BodyBytes,
     string? XForwardedFor, string? XForwardedHost, string? XForwardedProto, string? Forwarded,
-    string? XRequestId, string[] TraceParent);
+    string? XRequestId, string[] TraceParent, string? Authorization = null, string? Cookie = null);
 
 /// <summary>
 /// A stand-in for a silo or identity instance: a real Kestrel host on a fixed loopback port that answers
@@ -80,6 +80,8 @@ public sealed class FakeDestination(string name) : IAsyncDisposable
         await context.Response.WriteAsJsonAsync(new Echo(
             Name, context.Request.Method, context.Request.Path.Value ?? "", bytes,
             headers["X-Forwarded-For"], headers["X-Forwarded-Host"], headers["X-Forwarded-Proto"], headers["Forwarded"],
-            headers["X-Request-Id"], headers["traceparent"].Select(v => v ?? "").ToArray()));
+            headers["X-Request-Id"], headers["traceparent"].Select(v => v ?? "").ToArray(),
+            headers.Authorization.Count == 0 ? null : headers.Authorization.ToString(),
+            headers.Cookie.Count == 0 ? null : headers.Cookie.ToString()));
     }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SaaSReference.LocalInfrastructure;
 
@@ -10,19 +9,33 @@ namespace SaaSReference.Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// The real gateway (its Program and appsettings.json) on Kestrel on a free loopback port, in the Production
-/// environment, with settings laid over its configuration the way an operator's environment variables would be.
+/// environment, with settings laid over its configuration the way an operator's environment variables would be
+/// (as host settings, so that the gateway sees them already while it registers its services).
 /// </summary>
 public sealed class GatewayHost : WebApplicationFactory<Program>
 {
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
 
-    public GatewayHost(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    /// <param name="settings">Laid over the gateway's configuration.</param>
+    /// <param name="services">Applied after the gateway's own registrations.</param>
+    /// <param name="bindFromUrls">Bind the port through the <c>Urls</c> setting, as a deployment does, instead of in
+    /// code (an endpoint bound in code makes Kestrel ignore every configured URL, the gateway's HTTPS one too).</param>
+    public GatewayHost(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null, bool bindFromUrls = false)
     {
-        _settings = settings;
-        _services = services;
         Port = FreePort.Next();
-        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, Port));
+        var all = new Dictionary<string, string?>(settings);
+        if (bindFromUrls)
+        {
+            all["Urls"] = $"http://127.0.0.1:{Port}";
+            UseKestrel();
+        }
+        else
+        {
+            UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, Port));
+        }
+        _settings = all;
+        _services = services;
     }
 
     public int Port { get; }
@@ -45,7 +58,10 @@ public sealed class GatewayHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
         if (_services is not null)
         {
             builder.ConfigureTestServices(_services);
