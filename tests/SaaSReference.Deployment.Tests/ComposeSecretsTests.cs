@@ -14,9 +14,9 @@ public sealed class ComposeSecretsTests
     }
 
     [Fact]
-    public void Compose_RequiredVariables_AreThePasswordAndTheBootstrapKey()
+    public void Compose_RequiredVariables_AreThePasswordTheBootstrapKeyAndTheGatewaySecret()
     {
-        Assert.Equal(["PLATFORM_BOOTSTRAP_KEY", "POSTGRES_PASSWORD"], ComposeRules.RequiredVariables(compose).Order());
+        Assert.Equal(["GATEWAY_CLIENT_SECRET", "PLATFORM_BOOTSTRAP_KEY", "POSTGRES_PASSWORD"], ComposeRules.RequiredVariables(compose).Order());
         Assert.StartsWith("${PLATFORM_BOOTSTRAP_KEY:?", compose.Services["silo-1"].Environment["Platform__BootstrapKey"], StringComparison.Ordinal);
     }
 

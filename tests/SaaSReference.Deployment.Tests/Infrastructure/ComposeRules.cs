@@ -21,8 +21,14 @@ internal static partial class ComposeRules
         [
             "ConnectionStrings__platform", "Orleans__ClusterId", "Orleans__ServiceId", "Orleans__SiloPort",
             "Orleans__GatewayPort", "Orleans__AdvertisedIP", "Platform__BootstrapKey",
+            "Identity__Issuer",
         ],
-        ["identity"] = ["ConnectionStrings__platform"],
+        ["identity"] =
+        [
+            "ConnectionStrings__platform", "Identity__Issuer",
+            "Identity__Clients__Gateway__ClientSecret", "Identity__Clients__Gateway__RedirectUris__0",
+            "Identity__Clients__Gateway__PostLogoutRedirectUris__0",
+        ],
         [Gateway] =
         [
             "Urls", "ConnectionStrings__platform",
