@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the repository: builds the solution once, then each test project in turn, each of
 # which starts the services it needs (its own PostgreSQL on a free loopback port, silos, gateway).
-# Installs what a fresh Debian machine lacks (PostgreSQL server binaries). Exits non-zero on any failure.
+# Installs what a fresh Debian machine lacks (PostgreSQL server binaries; Chromium for the browser tests,
+# which Playwright drives from /usr/bin/chromium: its own browser download is not used). Exits non-zero on
+# any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 configuration="${CONFIGURATION:-Release}"
@@ -9,6 +11,7 @@ results="TestResults"
 
 need_install=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need_install+=(postgresql)
+[ -x /usr/bin/chromium ] || need_install+=(chromium)
 if [ ${#need_install[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing packages: ${need_install[*]}. Install them (sudo apt-get install ${need_install[*]}) and run again." >&2

@@ -5,26 +5,38 @@ namespace SaaSReference.AppHost;
 /// <summary>The platform's processes as Aspire resources: 3 silos, 2 identity instances and the gateway.</summary>
 internal static class PlatformResources
 {
-    public static void AddPlatform(this IDistributedApplicationBuilder builder, string connectionString, LocalSecrets secrets, string postgresData)
+    public static readonly string PublicBase = Url(LocalPorts.Gateway);
+    public static readonly string Issuer = PublicBase + "/identity/";
+    public const string GatewayClientId = "saasreference-gateway";
+    public const string DemoMachineClientId = "demo-worker";
+
+    public static void AddPlatform(this IDistributedApplicationBuilder builder, LocalPlatform platform)
     {
         var silos = Enumerable.Range(1, LocalPorts.SiloCount).Select(i =>
             builder.AddProject<Projects.SaaSReference_Silo>($"silo-{i}", launchProfileName: null)
                 .WithHttpEndpoint(port: LocalPorts.SiloHttp(i), isProxied: false)
-                .WithEnvironment("ConnectionStrings__platform", connectionString)
+                .WithEnvironment("ConnectionStrings__platform", platform.ConnectionString)
                 .WithEnvironment("Orleans__SiloPort", Invariant(LocalPorts.SiloToSilo(i)))
                 .WithEnvironment("Orleans__GatewayPort", Invariant(LocalPorts.SiloGateway(i)))
-                .WithEnvironment("Platform__BootstrapKey", secrets.BootstrapKey)
+                .WithEnvironment("Platform__BootstrapKey", platform.Secrets.BootstrapKey)
+                .WithEnvironment("Identity__Issuer", Issuer)
                 .WithHttpHealthCheck("/health/ready")).ToList();
 
         var identities = Enumerable.Range(1, LocalPorts.IdentityCount).Select(i =>
             builder.AddProject<Projects.SaaSReference_Identity>($"identity-{i}", launchProfileName: null)
                 .WithHttpEndpoint(port: LocalPorts.IdentityHttp(i), isProxied: false)
-                .WithEnvironment("ConnectionStrings__platform", connectionString)
+                .WithEnvironment("ConnectionStrings__platform", platform.ConnectionString)
+                .WithEnvironment("Identity__Issuer", Issuer)
+                .WithEnvironment(context => IdentitySeed.Apply(context.EnvironmentVariables, platform))
                 .WithHttpHealthCheck("/health/ready")).ToList();
 
         var gateway = builder.AddProject<Projects.SaaSReference_Gateway>("gateway", launchProfileName: null)
             .WithHttpEndpoint(port: LocalPorts.Gateway, isProxied: false)
-            .WithEnvironment("Urls", Url(LocalPorts.Gateway))
+            .WithEnvironment("Urls", PublicBase)
+            .WithEnvironment("ConnectionStrings__platform", platform.ConnectionString)
+            .WithEnvironment("Gateway__Identity__Authority", Issuer)
+            .WithEnvironment("Gateway__Identity__ClientId", GatewayClientId)
+            .WithEnvironment("Gateway__Identity__ClientSecret", platform.Secrets.GatewayClientSecret!)
             .WithHttpHealthCheck("/health");
         for (var i = 1; i <= silos.Count; i++)
         {
@@ -39,8 +51,8 @@ internal static class PlatformResources
 
         builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, async (_, cancellationToken) =>
         {
-            var seeded = await DemoSeed.EnsureAsync(secrets.BootstrapKey, cancellationToken);
-            Console.WriteLine(Banner.Text(secrets, seeded, postgresData));
+            var seeded = await DemoSeed.EnsureAsync(platform.Secrets.BootstrapKey, cancellationToken);
+            Console.WriteLine(Banner.Text(platform, seeded));
         });
     }
 
@@ -49,3 +61,7 @@ internal static class PlatformResources
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>What the AppHost knows about the local installation when it builds the app model.</summary>
+internal sealed record LocalPlatform(string ConnectionString, string PostgresData, LocalSecrets Secrets,
+    IReadOnlyList<DemoAccount> Accounts, IReadOnlyList<DemoAccount> NewAccounts);

@@ -14,6 +14,10 @@ await using var postgres = await PostgresServer.StartAsync(new PostgresServerOpt
     Log = message => Console.WriteLine($"[postgres] {message}"),
 });
 
+var accounts = DemoAccount.Generate();
+var platform = new LocalPlatform(postgres.ConnectionString, postgres.DataDirectory, secrets, accounts,
+    await DemoAccount.NotYetCreatedAsync(accounts, postgres.ConnectionString));
+
 var builder = DistributedApplication.CreateBuilder(args);
-builder.AddPlatform(postgres.ConnectionString, secrets, postgres.DataDirectory);
+builder.AddPlatform(platform);
 await builder.Build().RunAsync();

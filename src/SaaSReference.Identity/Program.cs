@@ -1,6 +1,12 @@
+using SaaSReference.Identity.Account;
+using SaaSReference.Identity.Api;
+using SaaSReference.Identity.Extensions;
+using SaaSReference.Identity.OpenIddict;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddPlatformIdentity();
 
 var app = builder.Build();
 
@@ -9,7 +15,17 @@ var app = builder.Build();
 app.UsePathBase("/identity");
 app.UseRouting();
 app.UseProblemDetailsForErrors();
+// OpenIddict's server and validation run as authentication handlers.
+app.UseAuthentication();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
+app.MapPlatformSignIn();
+app.MapTokenEndpoint();
+app.MapUsersApi();
 app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
 
 app.Run();
+
+/// <summary>Entry point, visible to in-process tests.</summary>
+public partial class Program;

@@ -22,9 +22,19 @@ public sealed class PlatformCluster : IAsyncDisposable
     public IReadOnlyList<ServiceProcess> Identities { get; }
     public ServiceProcess? Gateway { get; }
 
-    public static async Task<PlatformCluster> StartAsync(string connectionString, int silos = 3, int identities = 0, bool gateway = true)
+    /// <summary>The gateway's public base URL (also when no gateway runs: the issuer is derived from it).</summary>
+    public string PublicBase { get; private init; } = "";
+
+    /// <summary>The OpenID Connect issuer: the identity service behind the gateway.</summary>
+    public string Issuer => PublicBase + "/identity/";
+
+    public static async Task<PlatformCluster> StartAsync(string connectionString, int silos = 3, int identities = 0, bool gateway = true, PlatformSeed? seed = null)
     {
+        seed ??= PlatformSeed.None;
         var key = SecretsFile.NewToken();
+        var gatewayPort = FreePort.Next();
+        var publicBase = $"http://127.0.0.1:{gatewayPort}";
+        var issuer = publicBase + "/identity/";
         var clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
         var siloProcesses = Enumerable.Range(1, silos).Select(i => new ServiceProcess($"silo-{i}", "SaaSReference.Silo", FreePort.Next(), new Dictionary<string, string>
         {
@@ -34,16 +44,24 @@ public sealed class PlatformCluster : IAsyncDisposable
             ["Orleans__SiloPort"] = Invariant(FreePort.Next()),
             ["Orleans__GatewayPort"] = Invariant(FreePort.Next()),
             ["Platform__BootstrapKey"] = key,
+            ["Identity__Issuer"] = issuer,
         })).ToList();
-        var identityProcesses = Enumerable.Range(1, identities).Select(i => new ServiceProcess($"identity-{i}", "SaaSReference.Identity", FreePort.Next(), new Dictionary<string, string>
-        {
-            ["ConnectionStrings__platform"] = connectionString,
-        })).ToList();
+        var identityEnvironment = seed.IdentityEnvironment(publicBase);
+        identityEnvironment["ConnectionStrings__platform"] = connectionString;
+        identityEnvironment["Identity__Issuer"] = issuer;
+        var identityProcesses = Enumerable.Range(1, identities)
+            .Select(i => new ServiceProcess($"identity-{i}", "SaaSReference.Identity", FreePort.Next(), identityEnvironment)).ToList();
 
         ServiceProcess? gatewayProcess = null;
         if (gateway)
         {
-            var environment = new Dictionary<string, string>();
+            var environment = new Dictionary<string, string> { ["ConnectionStrings__platform"] = connectionString };
+            if (identities > 0)
+            {
+                environment["Gateway__Identity__Authority"] = issuer;
+                environment["Gateway__Identity__ClientId"] = PlatformSeed.GatewayClientId;
+                environment["Gateway__Identity__ClientSecret"] = seed.GatewayClientSecret;
+            }
             // The gateway's production configuration names no destinations: only this cluster's processes exist.
             foreach (var silo in siloProcesses)
             {
@@ -53,10 +71,10 @@ public sealed class PlatformCluster : IAsyncDisposable
             {
                 environment[$"ReverseProxy__Clusters__identity__Destinations__{identity.Name}__Address"] = identity.BaseAddress.ToString();
             }
-            gatewayProcess = new ServiceProcess("gateway", "SaaSReference.Gateway", FreePort.Next(), environment);
+            gatewayProcess = new ServiceProcess("gateway", "SaaSReference.Gateway", gatewayPort, environment);
         }
 
-        var cluster = new PlatformCluster(key, siloProcesses, identityProcesses, gatewayProcess);
+        var cluster = new PlatformCluster(key, siloProcesses, identityProcesses, gatewayProcess) { PublicBase = publicBase };
         try
         {
             // The first silo creates the schema; the others join the cluster it founded.

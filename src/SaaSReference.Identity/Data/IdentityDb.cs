@@ -23,6 +23,10 @@ public sealed class IdentityDb(DbContextOptions<IdentityDb> options) : IdentityD
             user.Property(u => u.TenantId).HasMaxLength(63);
             user.Property(u => u.DisplayName).HasMaxLength(200);
             user.HasIndex(u => u.TenantId);
+            // RequireUniqueEmail is checked by Identity before the insert; two administrators creating the same
+            // person at once would both pass that check, so the database enforces it too (Identity's own index
+            // on the column is not unique).
+            user.HasIndex(u => u.NormalizedEmail).HasDatabaseName("EmailIndex").IsUnique();
         });
     }
 }

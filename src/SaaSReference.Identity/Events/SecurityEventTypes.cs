@@ -1,0 +1,23 @@
+namespace SaaSReference.Identity.Events;
+
+/// <summary>The names of <see cref="SecurityEvent.Type"/>: stable strings that the audit trail and reports key on.</summary>
+public static class SecurityEventTypes
+{
+    public const string SignInSucceeded = "sign-in.succeeded";
+    public const string SignInFailed = "sign-in.failed";
+    public const string MfaEnrolled = "mfa.enrolled";
+    public const string MfaSucceeded = "mfa.succeeded";
+    public const string MfaFailed = "mfa.failed";
+    public const string AccountLockedOut = "account.locked-out";
+    public const string PasswordChanged = "password.changed";
+    public const string PasswordReset = "password.reset";
+    public const string TokenIssued = "token.issued";
+    public const string TokenRevoked = "token.revoked";
+    public const string UserCreated = "user.created";
+
+    public static readonly IReadOnlyList<string> All =
+    [
+        SignInSucceeded, SignInFailed, MfaEnrolled, MfaSucceeded, MfaFailed, AccountLockedOut,
+        PasswordChanged, PasswordReset, TokenIssued, TokenRevoked, UserCreated,
+    ];
+}

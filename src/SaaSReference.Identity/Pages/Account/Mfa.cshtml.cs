@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using SaaSReference.Identity.Account;
+using SaaSReference.Identity.Data;
+
+namespace SaaSReference.Identity.Pages.Account;
+
+/// <summary>9.2.3a: the code from the authenticator app, each code once (13.2.2d).</summary>
+[EnableRateLimiting(MfaRateLimit.PolicyName)]
+public sealed class MfaModel(
+    UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion, SecondFactor factor)
+    : SignInStepPage(users, steps, completion)
+{
+    /// <summary>One message for a wrong, reused or late code and for a locked account.</summary>
+    public const string GenericFailure =
+        "That code was not accepted. Enter the current code from your authenticator app; each code works once. After several wrong codes sign-in is paused for a while.";
+
+    [BindProperty]
+    public string Code { get; set; } = "";
+
+    public async Task<IActionResult> OnGetAsync() => await EnterAsync(SignInStep.Authenticator) ?? Page();
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (await EnterAsync(SignInStep.Authenticator) is { } elsewhere)
+        {
+            return elsewhere;
+        }
+        if (!await factor.VerifyCodeAsync(CurrentUser, Code))
+        {
+            ModelState.AddModelError(nameof(Code), GenericFailure);
+            return Page();
+        }
+        return await CompleteAsync(CurrentUser, AuthenticationMethods.PasswordAndTotp);
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using SaaSReference.Identity.Data;
+using SaaSReference.Identity.OpenIddict;
+
+namespace SaaSReference.Identity.Seeding;
+
+/// <summary>
+/// The configured clients. The gateway's and the API's are brought in line with configuration at every start
+/// (a rotated secret or a new redirect URI takes effect on restart); demo machine clients are only created.
+/// </summary>
+public sealed class ClientSeeder(IOpenIddictApplicationManager applications, IOptions<GatewayClientOptions> gateway,
+    IOptions<ApiClientOptions> api, IOptions<SeedOptions> seed, ILogger<ClientSeeder> logger)
+{
+    public async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        var gatewayOptions = gateway.Value;
+        if (string.IsNullOrEmpty(gatewayOptions.ClientSecret))
+        {
+            logger.LogWarning("Identity:Clients:Gateway:ClientSecret is not set: the gateway client is not registered.");
+        }
+        else
+        {
+            await UpsertAsync(ClientDescriptors.Gateway(gatewayOptions.ClientId, gatewayOptions.ClientSecret,
+                gatewayOptions.RedirectUris.Select(AbsoluteUri), gatewayOptions.PostLogoutRedirectUris.Select(AbsoluteUri)), cancellationToken);
+        }
+
+        if (api.Value is { ClientSecret: { Length: > 0 } apiSecret } apiOptions)
+        {
+            await UpsertAsync(ClientDescriptors.ApiResource(apiOptions.ClientId, apiSecret), cancellationToken);
+        }
+
+        foreach (var machine in seed.Value.MachineClients)
+        {
+            if (string.IsNullOrWhiteSpace(machine.ClientId) || string.IsNullOrEmpty(machine.ClientSecret) || !TenantIds.IsValid(machine.TenantId))
+            {
+                throw new InvalidOperationException($"Identity:Seed:MachineClients entry '{machine.ClientId}' needs a ClientId, a ClientSecret and a valid TenantId.");
+            }
+            if (await applications.FindByClientIdAsync(machine.ClientId, cancellationToken) is null)
+            {
+                await applications.CreateAsync(ClientDescriptors.Machine(machine.ClientId, machine.ClientSecret, machine.TenantId), cancellationToken);
+                IdentitySeeder.LogCreated(logger, "machine client", machine.ClientId);
+            }
+        }
+    }
+
+    private async Task UpsertAsync(OpenIddictApplicationDescriptor descriptor, CancellationToken cancellationToken)
+    {
+        var existing = await applications.FindByClientIdAsync(descriptor.ClientId!, cancellationToken);
+        if (existing is null)
+        {
+            await applications.CreateAsync(descriptor, cancellationToken);
+            IdentitySeeder.LogCreated(logger, "client", descriptor.ClientId!);
+        }
+        else
+        {
+            await applications.UpdateAsync(existing, descriptor, cancellationToken);
+        }
+    }
+
+    private static Uri AbsoluteUri(string value) => new(value, UriKind.Absolute);
+}
