@@ -13,6 +13,9 @@ var app = builder.Build();
 // The gateway forwards /identity/** unchanged; the identity service lives under that path base so that its
 // issuer URL and pages are the same whether reached through the gateway or directly.
 app.UsePathBase("/identity");
+// The pages' stylesheet from wwwroot. Not MapStaticAssets: in a build output its precompressed variants
+// answered browsers (Accept-Encoding: br, gzip) with an empty body, so the pages rendered unstyled.
+app.UseStaticFiles();
 app.UseRouting();
 app.UseProblemDetailsForErrors();
 // OpenIddict's server and validation run as authentication handlers.

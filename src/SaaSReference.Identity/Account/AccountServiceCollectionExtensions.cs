@@ -49,14 +49,14 @@ public static class AccountServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The rate limiter, the CSS, the pages and the authorize/end-session endpoints. Call after
+    /// The rate limiter, the pages and the authorize/end-session endpoints (the CSS is served by
+    /// <c>UseStaticFiles</c> in Program.cs, before routing). Call after
     /// <c>UseRouting</c>, <c>UseAuthentication</c> and <c>UseAuthorization</c> (the rate limiter needs the endpoint).
     /// </summary>
     public static WebApplication MapPlatformSignIn(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseRateLimiter();
-        app.MapStaticAssets();
         app.MapRazorPages();
         app.MapPlatformAuthorization();
         return app;

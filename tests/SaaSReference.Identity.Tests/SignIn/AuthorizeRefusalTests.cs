@@ -75,9 +75,13 @@ public sealed class AuthorizeRefusalTests(SignInEnvironment factory)
         using var response = await browser.Http.PostAsync(new Uri(Flow.TenantPage, UriKind.Relative), forged);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
 
-        using var css = await browser.Http.GetAsync(new Uri("/identity/css/site.css", UriKind.Relative));
+        // As a browser asks for it (compression accepted): the stylesheet must arrive whole, not empty.
+        using var cssRequest = new HttpRequestMessage(HttpMethod.Get, new Uri("/identity/css/site.css", UriKind.Relative));
+        cssRequest.Headers.AcceptEncoding.ParseAdd("br, gzip");
+        using var css = await browser.Http.SendAsync(cssRequest);
         Assert.Equal(HttpStatusCode.OK, css.StatusCode);
         Assert.Equal("text/css", css.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(".skip-link", await css.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     // An Identity application cookie as a sign-in that stopped after the password would have produced it, had the
