@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Data;
@@ -10,28 +9,15 @@ namespace SaaSReference.Identity.Pages.Account;
 [EnableRateLimiting(MfaRateLimit.PolicyName)]
 public sealed class MfaModel(
     UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion, SecondFactor factor)
-    : SignInStepPage(users, steps, completion)
+    : SecondFactorPage(users, steps, completion)
 {
     /// <summary>One message for a wrong, reused or late code and for a locked account.</summary>
     public const string GenericFailure =
         "That code was not accepted. Enter the current code from your authenticator app; each code works once. After several wrong codes sign-in is paused for a while.";
 
-    [BindProperty]
-    public string Code { get; set; } = "";
+    protected override string FailureMessage => GenericFailure;
 
-    public async Task<IActionResult> OnGetAsync() => await EnterAsync(SignInStep.Authenticator) ?? Page();
+    protected override IReadOnlyList<string> Methods => AuthenticationMethods.PasswordAndTotp;
 
-    public async Task<IActionResult> OnPostAsync()
-    {
-        if (await EnterAsync(SignInStep.Authenticator) is { } elsewhere)
-        {
-            return elsewhere;
-        }
-        if (!await factor.VerifyCodeAsync(CurrentUser, Code))
-        {
-            ModelState.AddModelError(nameof(Code), GenericFailure);
-            return Page();
-        }
-        return await CompleteAsync(CurrentUser, AuthenticationMethods.PasswordAndTotp);
-    }
+    protected override Task<bool> AcceptAsync(PlatformUser user, string code) => factor.VerifyCodeAsync(user, code);
 }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Data;
@@ -10,27 +9,14 @@ namespace SaaSReference.Identity.Pages.Account;
 [EnableRateLimiting(MfaRateLimit.PolicyName)]
 public sealed class MfaRecoveryModel(
     UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion, SecondFactor factor)
-    : SignInStepPage(users, steps, completion)
+    : SecondFactorPage(users, steps, completion)
 {
     public const string GenericFailure =
         "That recovery code was not accepted. Each recovery code works once. After several wrong codes sign-in is paused for a while.";
 
-    [BindProperty]
-    public string Code { get; set; } = "";
+    protected override string FailureMessage => GenericFailure;
 
-    public async Task<IActionResult> OnGetAsync() => await EnterAsync(SignInStep.Authenticator) ?? Page();
+    protected override IReadOnlyList<string> Methods => AuthenticationMethods.PasswordAndRecoveryCode;
 
-    public async Task<IActionResult> OnPostAsync()
-    {
-        if (await EnterAsync(SignInStep.Authenticator) is { } elsewhere)
-        {
-            return elsewhere;
-        }
-        if (!await factor.RedeemRecoveryCodeAsync(CurrentUser, Code))
-        {
-            ModelState.AddModelError(nameof(Code), GenericFailure);
-            return Page();
-        }
-        return await CompleteAsync(CurrentUser, AuthenticationMethods.PasswordAndRecoveryCode);
-    }
+    protected override Task<bool> AcceptAsync(PlatformUser user, string code) => factor.RedeemRecoveryCodeAsync(user, code);
 }
