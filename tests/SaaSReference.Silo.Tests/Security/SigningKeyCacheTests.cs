@@ -19,12 +19,9 @@ public sealed class SigningKeyCacheTests(SecuredSiloFactory factory)
     [Fact]
     public async Task Cache_UnknownKid_ReloadsAtOnceButAtMostEveryRetryInterval()
     {
-        var cs = await factory.CreateKeyDatabaseAsync();
-        await using var source = NpgsqlDataSource.Create(cs);
-        var store = new SigningKeyStore(source);
-        var time = new ManualTime();
-        using var cache = new SigningKeyCache(store, time, NullLogger<SigningKeyCache>.Instance);
-        var first = (await store.LoadPublicSigningKeysAsync(CancellationToken.None))[0].KeyId;
+        await using var setup = await CacheSetup.StartAsync(factory);
+        var (source, store, time, cache) = (setup.Source, setup.Store, setup.Time, setup.Cache);
+        var first = setup.Key.KeyId;
 
         await cache.EnsureFreshAsync(first, CancellationToken.None);
         Assert.Single(cache.Resolve(first));
@@ -48,12 +45,9 @@ public sealed class SigningKeyCacheTests(SecuredSiloFactory factory)
     [Fact]
     public async Task Cache_RetiredKey_DroppedAtNextPeriodicRefresh()
     {
-        var cs = await factory.CreateKeyDatabaseAsync();
-        await using var source = NpgsqlDataSource.Create(cs);
-        var store = new SigningKeyStore(source);
-        var time = new ManualTime();
-        using var cache = new SigningKeyCache(store, time, NullLogger<SigningKeyCache>.Instance);
-        var kid = (await store.LoadPublicSigningKeysAsync(CancellationToken.None))[0].KeyId;
+        await using var setup = await CacheSetup.StartAsync(factory);
+        var (source, store, time, cache) = (setup.Source, setup.Store, setup.Time, setup.Cache);
+        var kid = setup.Key.KeyId;
         await cache.EnsureFreshAsync(kid, CancellationToken.None);
 
         await using (var retire = source.CreateCommand("UPDATE identity.credential_keys SET retired_at = now() WHERE kid = $1"))
@@ -73,12 +67,9 @@ public sealed class SigningKeyCacheTests(SecuredSiloFactory factory)
     [Fact]
     public async Task Cache_KeyPastItsExpiry_NotResolvedEvenBeforeRefresh()
     {
-        var cs = await factory.CreateKeyDatabaseAsync();
-        await using var source = NpgsqlDataSource.Create(cs);
-        var store = new SigningKeyStore(source);
-        var time = new ManualTime();
-        using var cache = new SigningKeyCache(store, time, NullLogger<SigningKeyCache>.Instance);
-        var key = (await store.LoadPublicSigningKeysAsync(CancellationToken.None))[0];
+        await using var setup = await CacheSetup.StartAsync(factory);
+        var (source, store, time, cache) = (setup.Source, setup.Store, setup.Time, setup.Cache);
+        var key = setup.Key;
         await cache.EnsureFreshAsync(key.KeyId, CancellationToken.None);
 
         time.Now = key.ExpiresAt;
@@ -89,12 +80,9 @@ public sealed class SigningKeyCacheTests(SecuredSiloFactory factory)
     [Fact]
     public async Task Cache_DatabaseUnreachable_KeepsKnownKeys()
     {
-        var cs = await factory.CreateKeyDatabaseAsync();
-        await using var source = NpgsqlDataSource.Create(cs);
-        var store = new SigningKeyStore(source);
-        var time = new ManualTime();
-        using var cache = new SigningKeyCache(store, time, NullLogger<SigningKeyCache>.Instance);
-        var kid = (await store.LoadPublicSigningKeysAsync(CancellationToken.None))[0].KeyId;
+        await using var setup = await CacheSetup.StartAsync(factory);
+        var (source, store, time, cache) = (setup.Source, setup.Store, setup.Time, setup.Cache);
+        var kid = setup.Key.KeyId;
         await cache.EnsureFreshAsync(kid, CancellationToken.None);
 
         await using (var hide = source.CreateCommand("ALTER TABLE identity.credential_keys RENAME TO credential_keys_hidden"))
@@ -113,5 +101,36 @@ public sealed class SigningKeyCacheTests(SecuredSiloFactory factory)
         await store.EnsureActiveKeysAsync(SigningKeyStore.CreateProtector(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider()),
             nearExpiry, CancellationToken.None);
         return (await store.LoadPublicSigningKeysAsync(CancellationToken.None)).Single(key => key.KeyId != current).KeyId;
+    }
+
+    /// <summary>A fresh key database with one signing key, its store, a manual clock and a cache over them.</summary>
+    private sealed class CacheSetup : IAsyncDisposable
+    {
+        private CacheSetup(NpgsqlDataSource source, PublicSigningKey key)
+        {
+            Source = source;
+            Store = new SigningKeyStore(source);
+            Cache = new SigningKeyCache(Store, Time, NullLogger<SigningKeyCache>.Instance);
+            Key = key;
+        }
+
+        public NpgsqlDataSource Source { get; }
+        public SigningKeyStore Store { get; }
+        public ManualTime Time { get; } = new();
+        public SigningKeyCache Cache { get; }
+        public PublicSigningKey Key { get; }
+
+        public static async Task<CacheSetup> StartAsync(SecuredSiloFactory factory)
+        {
+            var source = NpgsqlDataSource.Create(await factory.CreateKeyDatabaseAsync());
+            var key = (await new SigningKeyStore(source).LoadPublicSigningKeysAsync(CancellationToken.None))[0];
+            return new CacheSetup(source, key);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Cache.Dispose();
+            await Source.DisposeAsync();
+        }
     }
 }
