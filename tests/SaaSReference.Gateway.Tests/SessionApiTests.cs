@@ -12,18 +12,12 @@ namespace SaaSReference.Gateway.Tests;
 
 /// <summary>The gateway's own session endpoints: /login, /logout and /me.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class SessionApiTests(PostgresFixture postgres, ITestOutputHelper output) : IAsyncLifetime
+public sealed class SessionApiTests(PostgresFixture postgres, ITestOutputHelper output) : SignInStackTests(postgres, output)
 {
-    private SignInStack _stack = null!;
-
-    public async Task InitializeAsync() => _stack = await StartAsync(postgres, output);
-
-    public async Task DisposeAsync() => await _stack.DisposeAsync();
-
     [Fact]
     public async Task Me_WithoutSession_Returns401ProblemNotCached()
     {
-        using var response = await _stack.Client.GetAsync("/me");
+        using var response = await Stack.Client.GetAsync("/me");
 
         await IsProblemAsync(response, HttpStatusCode.Unauthorized);
         Assert.True(response.Headers.CacheControl?.NoStore);
@@ -33,9 +27,9 @@ public sealed class SessionApiTests(PostgresFixture postgres, ITestOutputHelper 
     [Fact]
     public async Task Me_WithSession_Returns200WithNameTenantAndRolesButNoTokenNotCached()
     {
-        var (_, cookie) = await _stack.SignInAsync("access-secret", "refresh-secret", user: User("Ada", "acme", "tenant-admin", "member"));
+        var (_, cookie) = await Stack.SignInAsync("access-secret", "refresh-secret", user: User("Ada", "acme", "tenant-admin", "member"));
 
-        using var response = await _stack.Client.SendAsync(Request(HttpMethod.Get, "/me", cookie));
+        using var response = await Stack.Client.SendAsync(Request(HttpMethod.Get, "/me", cookie));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.CacheControl?.NoStore);
@@ -51,17 +45,17 @@ public sealed class SessionApiTests(PostgresFixture postgres, ITestOutputHelper 
     [Fact]
     public async Task Login_Challenge_RedirectsToTheAuthorizeEndpointWithPkceS256()
     {
-        using var response = await _stack.Client.GetAsync("/login?returnUrl=/tenants");
+        using var response = await Stack.Client.GetAsync("/login?returnUrl=/tenants");
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var location = response.Headers.Location!;
-        Assert.StartsWith(_stack.Identity.AuthorizeEndpoint + "?", location.AbsoluteUri, StringComparison.Ordinal);
+        Assert.StartsWith(Stack.Identity.AuthorizeEndpoint + "?", location.AbsoluteUri, StringComparison.Ordinal);
         var query = QueryHelpers.ParseQuery(location.Query);
         Assert.Equal("S256", query["code_challenge_method"]);
         Assert.Equal(43, query["code_challenge"].ToString().Length);
         Assert.Equal("code", query["response_type"]);
         Assert.Equal("saasreference-gateway", query["client_id"]);
-        Assert.Equal($"http://127.0.0.1:{_stack.Stack.Host.Port}/signin-oidc", query["redirect_uri"]);
+        Assert.Equal($"http://127.0.0.1:{Stack.Stack.Host.Port}/signin-oidc", query["redirect_uri"]);
         Assert.Equal(SessionDefaults.Scopes.Order(), query["scope"].ToString().Split(' ').Order());
         Assert.False(query.ContainsKey("client_secret"));
         Assert.DoesNotContain(ClientSecret, location.AbsoluteUri, StringComparison.Ordinal);
@@ -73,7 +67,7 @@ public sealed class SessionApiTests(PostgresFixture postgres, ITestOutputHelper 
     [InlineData("/\\evil.example/")]
     public async Task Login_ReturnUrlElsewhere_Returns400ProblemWithoutChallenge(string returnUrl)
     {
-        using var response = await _stack.Client.GetAsync("/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        using var response = await Stack.Client.GetAsync("/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
 
         await IsProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Null(response.Headers.Location);
@@ -82,28 +76,28 @@ public sealed class SessionApiTests(PostgresFixture postgres, ITestOutputHelper 
     [Fact]
     public async Task Logout_WithoutCsrfHeader_Returns403ProblemAndKeepsTheSession()
     {
-        var (key, cookie) = await _stack.SignInAsync();
+        var (key, cookie) = await Stack.SignInAsync();
 
-        using var response = await _stack.Client.SendAsync(Request(HttpMethod.Post, "/logout", cookie));
+        using var response = await Stack.Client.SendAsync(Request(HttpMethod.Post, "/logout", cookie));
 
         await IsProblemAsync(response, HttpStatusCode.Forbidden);
-        Assert.NotNull(await _stack.Store.RetrieveAsync(key));
+        Assert.NotNull(await Stack.Store.RetrieveAsync(key));
     }
 
     [Fact]
     public async Task Logout_WithCsrfHeader_EndsTheSessionAndRedirectsToEndSession()
     {
-        var (key, cookie) = await _stack.SignInAsync();
+        var (key, cookie) = await Stack.SignInAsync();
 
-        using var response = await _stack.Client.SendAsync(Request(HttpMethod.Post, "/logout", cookie, csrf: true));
+        using var response = await Stack.Client.SendAsync(Request(HttpMethod.Post, "/logout", cookie, csrf: true));
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var location = response.Headers.Location!;
-        Assert.StartsWith(_stack.Identity.EndSessionEndpoint + "?", location.AbsoluteUri, StringComparison.Ordinal);
+        Assert.StartsWith(Stack.Identity.EndSessionEndpoint + "?", location.AbsoluteUri, StringComparison.Ordinal);
         var query = QueryHelpers.ParseQuery(location.Query);
         Assert.Equal("id-token-1", query["id_token_hint"]);
-        Assert.Equal($"http://127.0.0.1:{_stack.Stack.Host.Port}/signout-callback-oidc", query["post_logout_redirect_uri"]);
-        Assert.Null(await _stack.Store.RetrieveAsync(key));
+        Assert.Equal($"http://127.0.0.1:{Stack.Stack.Host.Port}/signout-callback-oidc", query["post_logout_redirect_uri"]);
+        Assert.Null(await Stack.Store.RetrieveAsync(key));
         Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(SessionDefaults.CookieName + "=;", StringComparison.Ordinal));
     }
 }

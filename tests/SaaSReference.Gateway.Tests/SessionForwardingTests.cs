@@ -9,21 +9,15 @@ namespace SaaSReference.Gateway.Tests;
 
 /// <summary>What a browser session changes in the requests forwarded to the silos, and what it does not.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class SessionForwardingTests(PostgresFixture postgres, ITestOutputHelper output) : IAsyncLifetime
+public sealed class SessionForwardingTests(PostgresFixture postgres, ITestOutputHelper output) : SignInStackTests(postgres, output)
 {
-    private SignInStack _stack = null!;
-
-    public async Task InitializeAsync() => _stack = await StartAsync(postgres, output);
-
-    public async Task DisposeAsync() => await _stack.DisposeAsync();
-
     [Fact]
     public async Task Session_ApiRequestWithCookie_ReachesTheSiloWithBearerAndWithoutTheSessionCookie()
     {
-        var (_, cookie) = await _stack.SignInAsync(accessToken: "access-abc");
+        var (_, cookie) = await Stack.SignInAsync(accessToken: "access-abc");
 
         using var request = Request(HttpMethod.Get, "/api/tenants", cookie + "; theme=dark");
-        using var response = await _stack.Client.SendAsync(request);
+        using var response = await Stack.Client.SendAsync(request);
 
         var echo = await ReadEchoAsync(response);
         Assert.Equal("Bearer access-abc", echo.Authorization);
@@ -33,10 +27,10 @@ public sealed class SessionForwardingTests(PostgresFixture postgres, ITestOutput
     [Fact]
     public async Task Session_IdentityRequestWithCookie_IsForwardedWithoutTheSessionCookieOrAToken()
     {
-        var (_, cookie) = await _stack.SignInAsync();
+        var (_, cookie) = await Stack.SignInAsync();
 
         using var request = Request(HttpMethod.Get, "/identity/connect/authorize", cookie);
-        using var response = await _stack.Client.SendAsync(request);
+        using var response = await Stack.Client.SendAsync(request);
 
         var echo = await ReadEchoAsync(response);
         Assert.Null(echo.Cookie);
@@ -46,10 +40,10 @@ public sealed class SessionForwardingTests(PostgresFixture postgres, ITestOutput
     [Fact]
     public async Task Session_ClientSentBearer_PassesThroughUnchangedAndTheSessionIsIgnored()
     {
-        var (_, cookie) = await _stack.SignInAsync(accessToken: "session-token");
+        var (_, cookie) = await Stack.SignInAsync(accessToken: "session-token");
 
         using var request = Request(HttpMethod.Get, "/api/tenants", cookie, bearer: "machine-token");
-        using var response = await _stack.Client.SendAsync(request);
+        using var response = await Stack.Client.SendAsync(request);
 
         var echo = await ReadEchoAsync(response);
         Assert.Equal("Bearer machine-token", echo.Authorization);
@@ -59,7 +53,7 @@ public sealed class SessionForwardingTests(PostgresFixture postgres, ITestOutput
     [Fact]
     public async Task Session_NoCookieNoBearer_IsForwardedWithoutAuthorizationNotRedirected()
     {
-        using var response = await _stack.Client.GetAsync("/api/tenants");
+        using var response = await Stack.Client.GetAsync("/api/tenants");
 
         var echo = await ReadEchoAsync(response);
         Assert.Null(echo.Authorization);
@@ -68,11 +62,11 @@ public sealed class SessionForwardingTests(PostgresFixture postgres, ITestOutput
     [Fact]
     public async Task Session_UnknownSessionCookie_IsForwardedWithoutAuthorizationOrCookie()
     {
-        var (key, cookie) = await _stack.SignInAsync();
-        await _stack.Store.RemoveAsync(key);
+        var (key, cookie) = await Stack.SignInAsync();
+        await Stack.Store.RemoveAsync(key);
 
         using var request = Request(HttpMethod.Get, "/api/tenants", cookie);
-        using var response = await _stack.Client.SendAsync(request);
+        using var response = await Stack.Client.SendAsync(request);
 
         var echo = await ReadEchoAsync(response);
         Assert.Null(echo.Authorization);
@@ -86,22 +80,22 @@ public sealed class SessionForwardingTests(PostgresFixture postgres, ITestOutput
     [InlineData("DELETE")]
     public async Task Csrf_CookieAuthenticatedUnsafeMethodWithoutHeader_Returns403ProblemAndIsNotForwarded(string method)
     {
-        var (_, cookie) = await _stack.SignInAsync();
+        var (_, cookie) = await Stack.SignInAsync();
 
         using var request = Request(new HttpMethod(method), "/api/tenants", cookie);
-        using var response = await _stack.Client.SendAsync(request);
+        using var response = await Stack.Client.SendAsync(request);
 
         await IsProblemAsync(response, HttpStatusCode.Forbidden);
-        Assert.DoesNotContain(_stack.Stack.Destinations.SelectMany(d => d.Requests), r => r.Method == method);
+        Assert.DoesNotContain(Stack.Stack.Destinations.SelectMany(d => d.Requests), r => r.Method == method);
     }
 
     [Fact]
     public async Task Csrf_CookieAuthenticatedPostWithHeader_IsForwardedWithBearer()
     {
-        var (_, cookie) = await _stack.SignInAsync(accessToken: "access-post");
+        var (_, cookie) = await Stack.SignInAsync(accessToken: "access-post");
 
         using var request = Request(HttpMethod.Post, "/api/tenants", cookie, csrf: true);
-        using var response = await _stack.Client.SendAsync(request);
+        using var response = await Stack.Client.SendAsync(request);
 
         var echo = await ReadEchoAsync(response);
         Assert.Equal("POST", echo.Method);
@@ -112,7 +106,7 @@ public sealed class SessionForwardingTests(PostgresFixture postgres, ITestOutput
     public async Task Csrf_BearerPostWithoutHeader_IsForwarded()
     {
         using var request = Request(HttpMethod.Post, "/api/tenants", bearer: "machine-token");
-        using var response = await _stack.Client.SendAsync(request);
+        using var response = await Stack.Client.SendAsync(request);
 
         var echo = await ReadEchoAsync(response);
         Assert.Equal("Bearer machine-token", echo.Authorization);
@@ -122,7 +116,7 @@ public sealed class SessionForwardingTests(PostgresFixture postgres, ITestOutput
     public async Task Csrf_AnonymousPostWithoutHeader_IsForwardedForTheSiloToRefuse()
     {
         using var request = Request(HttpMethod.Post, "/api/tenants");
-        using var response = await _stack.Client.SendAsync(request);
+        using var response = await Stack.Client.SendAsync(request);
 
         var echo = await ReadEchoAsync(response);
         Assert.Null(echo.Authorization);

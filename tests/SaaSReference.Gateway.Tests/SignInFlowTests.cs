@@ -17,21 +17,15 @@ namespace SaaSReference.Gateway.Tests;
 /// /login, the form post back to /signin-oidc, the code redemption with PKCE, and the session that results.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class SignInFlowTests(PostgresFixture postgres, ITestOutputHelper output) : IAsyncLifetime
+public sealed class SignInFlowTests(PostgresFixture postgres, ITestOutputHelper output) : SignInStackTests(postgres, output)
 {
-    private SignInStack _stack = null!;
-
-    public async Task InitializeAsync() => _stack = await StartAsync(postgres, output);
-
-    public async Task DisposeAsync() => await _stack.DisposeAsync();
-
     [Fact]
     public async Task SignIn_CodeFlow_RedeemsWithPkceAndLeavesOnlyAnHttpOnlySessionCookie()
     {
-        using var login = await _stack.Client.GetAsync("/login?returnUrl=/tenants");
+        using var login = await Stack.Client.GetAsync("/login?returnUrl=/tenants");
         var authorize = QueryHelpers.ParseQuery(login.Headers.Location!.Query);
         var flowCookies = CookiePairs(login);
-        var identity = _stack.Identity;
+        var identity = Stack.Identity;
         var clientId = authorize["client_id"].ToString();
         identity.TokenResponse = () => Results.Json(new Dictionary<string, object>
         {
@@ -54,7 +48,7 @@ public sealed class SignInFlowTests(PostgresFixture postgres, ITestOutputHelper 
             Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["code"] = "code-1", ["state"] = authorize["state"].ToString() }),
         };
         callback.Headers.Add("Cookie", string.Join("; ", flowCookies));
-        using var signedIn = await _stack.Client.SendAsync(callback);
+        using var signedIn = await Stack.Client.SendAsync(callback);
 
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         Assert.Equal("/tenants", signedIn.Headers.Location?.OriginalString);
@@ -73,7 +67,7 @@ public sealed class SignInFlowTests(PostgresFixture postgres, ITestOutputHelper 
         var cookie = session.Split(';')[0];
         Assert.True(cookie.Length < 1024, "the cookie holds a session key, not the tokens");
 
-        using var me = await _stack.Client.SendAsync(Request(HttpMethod.Get, "/me", cookie));
+        using var me = await Stack.Client.SendAsync(Request(HttpMethod.Get, "/me", cookie));
         var body = JsonDocument.Parse(await me.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("Grace", body.GetProperty("name").GetString());
         Assert.Equal("acme", body.GetProperty("tenantId").GetString());
@@ -83,17 +77,17 @@ public sealed class SignInFlowTests(PostgresFixture postgres, ITestOutputHelper 
     [Fact]
     public async Task SignIn_CallbackWithForeignState_Returns401ProblemAndNoSession()
     {
-        using var login = await _stack.Client.GetAsync("/login");
+        using var login = await Stack.Client.GetAsync("/login");
         using var callback = new HttpRequestMessage(HttpMethod.Post, "/signin-oidc")
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["code"] = "code-1", ["state"] = "forged" }),
         };
         callback.Headers.Add("Cookie", string.Join("; ", CookiePairs(login)));
 
-        using var response = await _stack.Client.SendAsync(callback);
+        using var response = await Stack.Client.SendAsync(callback);
 
         await ProblemDetailsAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized);
-        Assert.Empty(_stack.Identity.TokenRequests);
+        Assert.Empty(Stack.Identity.TokenRequests);
         Assert.DoesNotContain(response.Headers.TryGetValues("Set-Cookie", out var set) ? set : [],
             c => c.StartsWith(SessionDefaults.CookieName + "=", StringComparison.Ordinal) && !c.Contains("1970", StringComparison.Ordinal));
     }
