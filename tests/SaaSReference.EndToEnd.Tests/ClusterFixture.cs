@@ -1,3 +1,4 @@
+using SaaSReference.LocalInfrastructure;
 using SaaSReference.Testing;
 
 namespace SaaSReference.EndToEnd.Tests;
@@ -10,12 +11,24 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public const string MachineTenant = "machine-co";
 
-    /// <summary>A machine client of <see cref="MachineTenant"/>, for token issuance through the gateway.</summary>
-    public SeedMachineClient MachineClient { get; } = new("machine-co-worker", SaaSReference.LocalInfrastructure.SecretsFile.NewToken(), MachineTenant);
+    /// <summary>
+    /// How long the identity service's access tokens live here. The gateway refreshes a session's token 60 s before
+    /// it expires, so a browser session asks for a new one every 10 s: often enough to watch refreshes in a test.
+    /// </summary>
+    public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromSeconds(70);
 
-    private PlatformSeed Seed => new([], [MachineClient]);
+    /// <summary>A machine client of <see cref="MachineTenant"/>, for token issuance through the gateway.</summary>
+    public SeedMachineClient MachineClient { get; } = new("machine-co-worker", SecretsFile.NewToken(), MachineTenant);
+
+    /// <summary>People of <see cref="MachineTenant"/> without a privileged role: they sign in with a password alone.</summary>
+    public IReadOnlyList<SeedUser> Users { get; } = [.. Enumerable.Range(1, 4).Select(i => new SeedUser(
+        $"user-{i}@{MachineTenant}.example", string.Join('-', Enumerable.Range(0, 4).Select(_ => SecretsFile.NewToken(5))), MachineTenant, "tenant-user"))];
+
+    private PlatformSeed Seed => new(Users, [MachineClient]) { AccessTokenLifetime = AccessTokenLifetime };
 
     public PlatformCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster has not started.");
+
+    public string ConnectionString => _postgres.ConnectionString;
 
     public async Task InitializeAsync()
     {

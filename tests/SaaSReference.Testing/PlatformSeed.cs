@@ -17,6 +17,12 @@ public sealed record PlatformSeed(IReadOnlyList<SeedUser> Users, IReadOnlyList<S
 
     public static PlatformSeed None { get; } = new([], []);
 
+    /// <summary>
+    /// The identity service's access-token lifetime (configuration <c>Identity:Tokens:AccessToken</c>), or null for
+    /// its default. A short one makes the gateway refresh sessions within a test's time.
+    /// </summary>
+    public TimeSpan? AccessTokenLifetime { get; init; }
+
     /// <summary>Environment of an identity process: the gateway client and the seed data.</summary>
     public Dictionary<string, string> IdentityEnvironment(string publicBase)
     {
@@ -27,6 +33,10 @@ public sealed record PlatformSeed(IReadOnlyList<SeedUser> Users, IReadOnlyList<S
             ["Identity__Clients__Gateway__RedirectUris__0"] = publicBase + "/signin-oidc",
             ["Identity__Clients__Gateway__PostLogoutRedirectUris__0"] = publicBase + "/signout-callback-oidc",
         };
+        if (AccessTokenLifetime is { } lifetime)
+        {
+            environment["Identity__Tokens__AccessToken"] = lifetime.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        }
         for (var i = 0; i < Users.Count; i++)
         {
             var user = Users[i];

@@ -11,6 +11,7 @@ internal sealed class BrowserSession : IAsyncDisposable
     public const string ChromiumPath = "/usr/bin/chromium";
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
+    private readonly List<IBrowserContext> _others = [];
 
     private BrowserSession(IPlaywright playwright, IBrowser browser, IBrowserContext context, IPage page)
     {
@@ -42,8 +43,21 @@ internal sealed class BrowserSession : IAsyncDisposable
         return new BrowserSession(playwright, browser, context, await context.NewPageAsync());
     }
 
+    /// <summary>A page in a context of its own: another person, with cookies of its own, in the same browser.</summary>
+    public async Task<IPage> NewPersonAsync()
+    {
+        var context = await _browser.NewContextAsync();
+        context.SetDefaultTimeout(30_000);
+        _others.Add(context);
+        return await context.NewPageAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var context in _others)
+        {
+            await context.DisposeAsync();
+        }
         await Context.DisposeAsync();
         await _browser.DisposeAsync();
         _playwright.Dispose();

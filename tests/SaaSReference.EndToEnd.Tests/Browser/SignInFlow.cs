@@ -9,9 +9,21 @@ internal sealed class SignInFlow(IPage page, string publicBase)
     /// <summary>From the gateway's /login to the password step done (tenant chosen, credentials entered).</summary>
     public async Task EnterPasswordAsync(string tenant, string email, string password)
     {
+        await ChooseTenantAsync(tenant);
+        await SubmitPasswordAsync(email, password);
+    }
+
+    /// <summary>From the gateway's /login to the password form of <paramref name="tenant"/>.</summary>
+    public async Task ChooseTenantAsync(string tenant)
+    {
         await page.GotoAsync($"{publicBase}/login?returnUrl=/me");
         await page.Locator("#tenant-id").FillAsync(tenant);
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+    }
+
+    /// <summary>On the password form: enters the credentials and signs in.</summary>
+    public async Task SubmitPasswordAsync(string email, string password)
+    {
         await page.Locator("#email").FillAsync(email);
         await page.Locator("#password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
@@ -37,6 +49,27 @@ internal sealed class SignInFlow(IPage page, string publicBase)
     {
         var summary = page.Locator("[role=alert]");
         return await summary.CountAsync() > 0 ? await summary.First.InnerTextAsync() : null;
+    }
+
+    /// <summary>Whether the flow comes back to the gateway's /me within <paramref name="bound"/>.</summary>
+    public async Task<bool> ArrivedAtSessionAsync(TimeSpan bound)
+    {
+        try
+        {
+            await page.WaitForURLAsync($"{publicBase}/me", new() { Timeout = (float)bound.TotalMilliseconds });
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Where the browser is and the start of what it shows, for a failing test's message.</summary>
+    public async Task<string> DescribePageAsync()
+    {
+        var body = await page.Locator("body").InnerTextAsync();
+        return $"{page.Url}: {body[..Math.Min(body.Length, 300)]}";
     }
 
     /// <summary>The gateway's /me answer once the flow has come back to it: who the session belongs to.</summary>
