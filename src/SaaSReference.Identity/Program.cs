@@ -26,6 +26,7 @@ app.MapDefaultEndpoints();
 app.MapPlatformSignIn();
 app.MapTokenEndpoint();
 app.MapUsersApi();
+app.MapTenantPolicyApi();
 app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
 
 app.Run();

@@ -37,4 +37,11 @@ public sealed record UserAdministrator(string UserId, bool IsOperator, bool IsTe
         return IsTenantAdmin && TenantId is not null && string.Equals(TenantId, tenantId, StringComparison.Ordinal)
             && roles.All(TenantRoles.Contains);
     }
+
+    /// <summary>
+    /// Whether this caller may read and set the policies of <paramref name="tenantId"/> (9.2.3a): an operator any
+    /// tenant's, a tenant administrator only its own. A caller without a subject may not: a change must name its author.
+    /// </summary>
+    public bool MayAdministerTenant(string tenantId) =>
+        UserId.Length > 0 && (IsOperator || (IsTenantAdmin && string.Equals(TenantId, tenantId, StringComparison.Ordinal)));
 }

@@ -103,7 +103,8 @@ public static class UsersApi
     private static ProblemHttpResult Duplicate() => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
         title: "Email already in use", detail: "An account with this email address exists already.");
 
-    private static async ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>6.2.1c: marks the answer <c>Cache-Control: no-store</c> (also used by <see cref="TenantPolicyApi"/>).</summary>
+    internal static async ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         context.HttpContext.Response.Headers.CacheControl = "no-store";
         return await next(context);

@@ -15,9 +15,12 @@ public static class SecurityEventTypes
     public const string TokenRevoked = "token.revoked";
     public const string UserCreated = "user.created";
 
+    /// <summary>A tenant's sign-in policy was set (9.2.3a); details: by, policy, old, new.</summary>
+    public const string TenantPolicyChanged = "tenant.policy-changed";
+
     public static readonly IReadOnlyList<string> All =
     [
         SignInSucceeded, SignInFailed, MfaEnrolled, MfaSucceeded, MfaFailed, AccountLockedOut,
-        PasswordChanged, PasswordReset, TokenIssued, TokenRevoked, UserCreated,
+        PasswordChanged, PasswordReset, TokenIssued, TokenRevoked, UserCreated, TenantPolicyChanged,
     ];
 }
