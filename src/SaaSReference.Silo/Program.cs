@@ -8,9 +8,12 @@ var app = builder.Build();
 app.UseProblemDetailsForErrors();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseMiddleware<SaaSReference.Silo.Quotas.TenantAdmission>();
 
 app.MapDefaultEndpoints();
 app.MapTenantsApi();
+app.MapTenantQuotaApi();
+app.MapRecordsApi();
 app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
 
 app.Run();

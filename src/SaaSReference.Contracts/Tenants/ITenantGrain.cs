@@ -15,4 +15,40 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>The tenant, or null when no tenant with this id was created.</summary>
     Task<TenantDetails?> GetAsync();
+
+    /// <summary>Status, plan and overrides, or null when no tenant with this id was created.</summary>
+    Task<Quotas.TenantStanding?> GetStandingAsync();
+
+    /// <summary>
+    /// Moves the tenant to another status and records who, when and why (12.2.1b/g). Leaving
+    /// <see cref="TenantStatus.Frozen"/> needs <see cref="Quotas.StatusChangeCommand.ApprovedBy"/> (a second person,
+    /// through an approved change request); <see cref="TenantStatus.Terminated"/> is never left. The standing is
+    /// stored and published to every gateway and silo before the call returns.
+    /// </summary>
+    Task<Quotas.TenantChangeResult> ChangeStatusAsync(Quotas.StatusChangeCommand command);
+
+    /// <summary>Puts the tenant on <paramref name="plan"/> (an approved change request, 12.1.2f).</summary>
+    Task<Quotas.TenantChangeResult> ChangePlanAsync(string plan, string actor, string approvedBy);
+
+    /// <summary>Replaces the tenant's quota overrides (an approved change request, 12.1.2f).</summary>
+    Task<Quotas.TenantChangeResult> SetOverridesAsync(Quotas.QuotaOverrides overrides, string actor, string approvedBy);
+
+    /// <summary>Adds one silo's counts; answers whether the day's request budget is spent (12.1.3a).</summary>
+    Task<Quotas.UsageVerdict> ReportUsageAsync(Quotas.UsageReport report);
+
+    /// <summary>
+    /// Counts <paramref name="deltaBytes"/> more (or, negative, fewer) stored bytes, unless that would exceed the
+    /// storage quota: then nothing is counted and the caller must not write (12.1.3b).
+    /// </summary>
+    Task<Quotas.StorageReservation> ReserveStorageAsync(long deltaBytes);
+
+    /// <summary>
+    /// The abuse policy's input: <paramref name="rejected"/> of the tenant's requests were refused for its limits in
+    /// the window starting at <paramref name="windowStart"/> (12.1.3c). Throttles and then freezes a tenant that
+    /// keeps violating; restores a throttled one after its cool-down.
+    /// </summary>
+    Task<Quotas.TenantChangeResult> RecordRejectionsAsync(DateTimeOffset windowStart, long rejected);
+
+    /// <summary>Consumption, limits and status history (12.1.3a/d), or null when there is no such tenant.</summary>
+    Task<Quotas.TenantUsage?> GetUsageAsync();
 }

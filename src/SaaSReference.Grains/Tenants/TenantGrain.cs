@@ -1,25 +1,77 @@
-using Orleans.Runtime;
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using SaaSReference.Contracts.Quotas;
 using SaaSReference.Contracts.Tenants;
 using SaaSReference.Database;
+using SaaSReference.Database.Quotas;
 
 namespace SaaSReference.Grains.Tenants;
 
 /// <summary>
-/// The authority on one tenant. A create is acknowledged only after the state is durably written through
-/// the ADO.NET storage provider, so no acknowledged tenant is lost when a silo dies.
+/// The authority on one tenant: its existence, status, plan, overrides and usage counters (12.1.3a-c).
+/// A create or a change is acknowledged only after the state is durably written through the ADO.NET storage
+/// provider and the standing is published to <c>platform.tenant_limits</c>, from where every gateway and silo
+/// learns of it at once; so no acknowledged change is lost when a silo dies, and a freeze is in force everywhere
+/// when the call returns.
 /// </summary>
+/// <remarks>
+/// Request counters are persisted at most every <see cref="UsageFlushInterval"/>: a silo failure can lose that
+/// much counting (docs/quotas.md says why that is safe). Storage reservations are persisted before they are
+/// granted: a granted byte is never forgotten.
+/// </remarks>
 public sealed partial class TenantGrain(
     [PersistentState("tenant", StorageNames.Platform)] IPersistentState<TenantState> state,
     TenantCatalogStore catalog,
+    TenantLimitsStore limits,
+    PlatformLimitsWatcher platform,
+    NotificationOutbox outbox,
     TimeProvider time,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
+    public const int MaxHistory = 200;
+    public const string AbusePolicyActor = "abuse-policy";
+    public static readonly TimeSpan UsageFlushInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RateHorizon = TimeSpan.FromSeconds(10);
+
+    // Not persisted: what each silo reported last, for the current rate and concurrency.
+    private readonly Dictionary<string, UsageReport> _lastReports = new(StringComparer.Ordinal);
+    private readonly Queue<(DateTimeOffset At, long Requests)> _recent = new();
+    private DateTimeOffset _lastUsageWrite;
+
+    private string TenantId => this.GetPrimaryKeyString();
+
+    private PlatformSettings Settings => platform.Configuration.Settings;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.RecordExists && !state.State.CatalogRecorded)
+        if (!state.RecordExists)
+        {
+            return;
+        }
+        if (string.IsNullOrEmpty(state.State.Plan))
+        {
+            // Stored before plans existed: the default plan, published like any change.
+            state.State.Plan = Settings.DefaultPlan;
+            state.State.Revision++;
+            state.State.StandingPublished = false;
+            await state.WriteStateAsync(cancellationToken);
+        }
+        if (!state.State.CatalogRecorded)
         {
             await TryRecordInCatalogAsync(cancellationToken);
+        }
+        if (!state.State.StandingPublished)
+        {
+            await TryPublishAsync(cancellationToken);
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (state.RecordExists && _lastUsageWrite != default)
+        {
+            await state.WriteStateAsync(cancellationToken);
         }
     }
 
@@ -41,23 +93,326 @@ public sealed partial class TenantGrain(
             throw new ArgumentException("A tenant needs a display name of 1 to 200 characters and a requesting principal.", nameof(command));
         }
 
+        var now = time.GetUtcNow();
         state.State = new TenantState
         {
             DisplayName = displayName,
             Status = TenantStatus.Active,
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = now,
             CreatedBy = command.RequestedBy,
+            Plan = Settings.DefaultPlan,
+            Revision = 1,
+            Day = DateOnly.FromDateTime(now.UtcDateTime),
         };
         await state.WriteStateAsync();
         await TryRecordInCatalogAsync(CancellationToken.None);
+        await TryPublishAsync(CancellationToken.None);
         return new CreateTenantResult(CreateTenantOutcome.Created, Details());
     }
 
     public Task<TenantDetails?> GetAsync() =>
         Task.FromResult(state.RecordExists ? Details() : null);
 
+    public Task<TenantStanding?> GetStandingAsync() =>
+        Task.FromResult(state.RecordExists ? Standing() : null);
+
+    public async Task<TenantChangeResult> ChangeStatusAsync(StatusChangeCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (!state.RecordExists)
+        {
+            return new(TenantChangeOutcome.NotFound, null, $"No tenant has id '{TenantId}'.");
+        }
+        if (string.IsNullOrWhiteSpace(command.Actor) || string.IsNullOrWhiteSpace(command.Note) || command.Note.Length > 500)
+        {
+            throw new ArgumentException("A status change needs an actor and a note of 1 to 500 characters.", nameof(command));
+        }
+        var from = state.State.Status;
+        if (from == command.To)
+        {
+            await RepublishIfNeededAsync();
+            return new(TenantChangeOutcome.Unchanged, Standing());
+        }
+        if (from == TenantStatus.Terminated)
+        {
+            return Refused("A terminated tenant never changes status again.");
+        }
+        // 6.1.2a, 12.1.2f: nobody lifts a freeze alone.
+        if (from == TenantStatus.Frozen && (string.IsNullOrWhiteSpace(command.ApprovedBy) || command.ApprovedBy == command.Actor))
+        {
+            return Refused("Leaving the frozen status needs an approved change request (a second person).");
+        }
+        await ApplyStatusAsync(command.To, command.Reason, command.Note, command.Actor, command.ApprovedBy);
+        return new(TenantChangeOutcome.Changed, Standing());
+    }
+
+    public async Task<TenantChangeResult> ChangePlanAsync(string plan, string actor, string approvedBy)
+    {
+        if (!state.RecordExists)
+        {
+            return new(TenantChangeOutcome.NotFound, null, $"No tenant has id '{TenantId}'.");
+        }
+        RequireApproval(actor, approvedBy);
+        if (Settings.FindPlan(plan) is null)
+        {
+            return Refused($"There is no plan '{plan}' in configuration version {platform.Configuration.Version}.");
+        }
+        if (state.State.Plan == plan)
+        {
+            return new(TenantChangeOutcome.Unchanged, Standing());
+        }
+        var previous = state.State.Plan;
+        state.State.Plan = plan;
+        await CommitAsync();
+        LogPlanChanged(logger, TenantId, previous, plan, actor, approvedBy);
+        return new(TenantChangeOutcome.Changed, Standing());
+    }
+
+    public async Task<TenantChangeResult> SetOverridesAsync(QuotaOverrides overrides, string actor, string approvedBy)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        if (!state.RecordExists)
+        {
+            return new(TenantChangeOutcome.NotFound, null, $"No tenant has id '{TenantId}'.");
+        }
+        RequireApproval(actor, approvedBy);
+        if (QuotaRules.Validate(overrides) is { Count: > 0 } errors)
+        {
+            return Refused(string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
+        }
+        if (state.State.Overrides == overrides)
+        {
+            return new(TenantChangeOutcome.Unchanged, Standing());
+        }
+        state.State.Overrides = overrides;
+        await CommitAsync();
+        LogOverridesChanged(logger, TenantId, actor, approvedBy);
+        return new(TenantChangeOutcome.Changed, Standing());
+    }
+
+    public async Task<UsageVerdict> ReportUsageAsync(UsageReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (!state.RecordExists)
+        {
+            return new UsageVerdict(false, 0, 0);
+        }
+        var now = time.GetUtcNow();
+        RollDay(now);
+        state.State.RequestsToday += Math.Max(0, report.Requests);
+        state.State.RejectedToday += Math.Max(0, report.Rejected);
+        _lastReports[report.Silo] = report;
+        _recent.Enqueue((now, Math.Max(0, report.Requests)));
+        while (_recent.Count > 0 && now - _recent.Peek().At > RateHorizon)
+        {
+            _recent.Dequeue();
+        }
+        if (now - _lastUsageWrite >= UsageFlushInterval)
+        {
+            _lastUsageWrite = now;
+            await state.WriteStateAsync();
+        }
+        var daily = EffectiveLimits().RequestsPerDay;
+        return new UsageVerdict(state.State.RequestsToday >= daily, state.State.RequestsToday, daily);
+    }
+
+    public async Task<StorageReservation> ReserveStorageAsync(long deltaBytes)
+    {
+        if (!state.RecordExists)
+        {
+            return new StorageReservation(false, 0, 0, $"No tenant has id '{TenantId}'.");
+        }
+        var quota = EffectiveLimits().StorageBytes;
+        var stored = state.State.StoredBytes;
+        // Freeing is always allowed; growing only within the quota (12.1.3b).
+        if (deltaBytes > 0 && stored + deltaBytes > quota)
+        {
+            return new StorageReservation(false, stored, quota,
+                $"Storing {deltaBytes} more bytes would exceed the tenant's storage quota: {stored} of {quota} bytes are in use.");
+        }
+        state.State.StoredBytes = Math.Max(0, stored + deltaBytes);
+        await state.WriteStateAsync();
+        return new StorageReservation(true, state.State.StoredBytes, quota);
+    }
+
+    public async Task<TenantChangeResult> RecordRejectionsAsync(DateTimeOffset windowStart, long rejected)
+    {
+        if (!state.RecordExists)
+        {
+            return new(TenantChangeOutcome.NotFound, null);
+        }
+        var s = state.State;
+        // Each window is judged once, in order, even if the monitor delivers it again after a failover.
+        if (windowStart <= s.LastJudgedWindow)
+        {
+            return new(TenantChangeOutcome.Unchanged, Standing());
+        }
+        var policy = Settings.Abuse;
+        var windowsApart = s.LastViolationWindow == default ? long.MaxValue : (windowStart - s.LastViolationWindow).Ticks / policy.Window.Ticks;
+        s.LastJudgedWindow = windowStart;
+        if (rejected > policy.RejectionsPerWindow)
+        {
+            s.ConsecutiveViolations = windowsApart == 1 ? s.ConsecutiveViolations + 1 : 1;
+            s.LastViolationWindow = windowStart;
+            if (s.Status == TenantStatus.Active && s.ConsecutiveViolations >= policy.ViolationsToThrottle)
+            {
+                s.ConsecutiveViolations = 0;
+                await ApplyStatusAsync(TenantStatus.Throttled, StatusReason.Abuse,
+                    $"Over its limits in {policy.ViolationsToThrottle} windows of {policy.Window.TotalSeconds:0} s in a row ({rejected} requests refused in the last).",
+                    AbusePolicyActor, null);
+                return new(TenantChangeOutcome.Changed, Standing());
+            }
+            if (s.Status == TenantStatus.Throttled && s.ConsecutiveViolations >= policy.ViolationsToFreeze)
+            {
+                s.ConsecutiveViolations = 0;
+                await ApplyStatusAsync(TenantStatus.Frozen, StatusReason.Abuse,
+                    $"Still over its limits while throttled, in {policy.ViolationsToFreeze} windows in a row ({rejected} requests refused in the last).",
+                    AbusePolicyActor, null);
+                return new(TenantChangeOutcome.Changed, Standing());
+            }
+        }
+        else if (s.Status == TenantStatus.Throttled && s.Reason == StatusReason.Abuse
+            && windowStart - s.LastViolationWindow >= policy.ThrottleCooldown)
+        {
+            await ApplyStatusAsync(TenantStatus.Active, StatusReason.Restored,
+                $"No violation for {policy.ThrottleCooldown.TotalMinutes:0.#} minutes.", AbusePolicyActor, null);
+            return new(TenantChangeOutcome.Changed, Standing());
+        }
+        await state.WriteStateAsync();
+        return new(TenantChangeOutcome.Unchanged, Standing());
+    }
+
+    public Task<TenantUsage?> GetUsageAsync()
+    {
+        if (!state.RecordExists)
+        {
+            return Task.FromResult<TenantUsage?>(null);
+        }
+        var now = time.GetUtcNow();
+        RollDay(now);
+        var horizonStart = now - RateHorizon;
+        var recent = _recent.Where(r => r.At > horizonStart).Sum(r => r.Requests);
+        var fresh = _lastReports.Values.Where(r => now - r.At <= TimeSpan.FromSeconds(5));
+        var s = state.State;
+        return Task.FromResult<TenantUsage?>(new TenantUsage(
+            TenantId, s.Status, s.Plan, EffectiveLimits(), s.Overrides,
+            CurrentRequestsPerSecond: recent / RateHorizon.TotalSeconds,
+            s.RequestsToday, s.Day, s.RejectedToday, s.StoredBytes,
+            ConcurrentOperations: fresh.Sum(r => r.ConcurrentNow),
+            [.. s.History], platform.Configuration.Version));
+    }
+
+    private QuotaLimits EffectiveLimits() => Standing().EffectiveLimits(Settings);
+
+    private TenantStanding Standing()
+    {
+        var s = state.State;
+        return new TenantStanding(TenantId, s.Status, s.Reason, string.IsNullOrEmpty(s.Plan) ? Settings.DefaultPlan : s.Plan, s.Overrides, s.Revision);
+    }
+
     private TenantDetails Details() =>
-        new(this.GetPrimaryKeyString(), state.State.DisplayName, state.State.Status, state.State.CreatedAt, state.State.CreatedBy);
+        new(TenantId, state.State.DisplayName, state.State.Status, state.State.CreatedAt, state.State.CreatedBy);
+
+    private TenantChangeResult Refused(string problem) => new(TenantChangeOutcome.Refused, Standing(), problem);
+
+    private static void RequireApproval(string actor, string approvedBy)
+    {
+        // 6.1.2a: the grain refuses a one-person change even if a caller forgot the approval step.
+        if (string.IsNullOrWhiteSpace(actor) || string.IsNullOrWhiteSpace(approvedBy) || actor == approvedBy)
+        {
+            throw new ArgumentException("This change needs a requester and a different approver (four-eyes).");
+        }
+    }
+
+    private void RollDay(DateTimeOffset now)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        if (state.State.Day != today)
+        {
+            state.State.Day = today;
+            state.State.RequestsToday = 0;
+            state.State.RejectedToday = 0;
+        }
+    }
+
+    private async Task ApplyStatusAsync(TenantStatus to, StatusReason reason, string note, string actor, string? approvedBy)
+    {
+        var s = state.State;
+        var change = new StatusChange(time.GetUtcNow(), s.Status, to, reason, note, actor, approvedBy);
+        s.Status = to;
+        s.Reason = reason;
+        s.History.Add(change);
+        if (s.History.Count > MaxHistory)
+        {
+            s.History.RemoveRange(0, s.History.Count - MaxHistory);
+        }
+        await CommitAsync();
+        await TryRecordInCatalogAsync(CancellationToken.None);
+        LogStatusChanged(logger, TenantId, change.From, to, reason, actor, approvedBy);
+        if (to is TenantStatus.Throttled or TenantStatus.Frozen)
+        {
+            await NotifyAsync(change);
+        }
+    }
+
+    /// <summary>
+    /// Persists a change of the standing and publishes it. If publishing fails the state is still durable with
+    /// <see cref="TenantState.StandingPublished"/> false: the caller gets the error, and a retry or the next
+    /// activation publishes it.
+    /// </summary>
+    private async Task CommitAsync()
+    {
+        state.State.Revision++;
+        state.State.StandingPublished = false;
+        await state.WriteStateAsync();
+        await PublishAsync(CancellationToken.None);
+    }
+
+    private async Task RepublishIfNeededAsync()
+    {
+        if (!state.State.StandingPublished)
+        {
+            await PublishAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task PublishAsync(CancellationToken cancellationToken)
+    {
+        var standing = Standing();
+        await limits.UpsertAsync(standing, time.GetUtcNow(), cancellationToken);
+        // This silo knows at once; the others through the table's notification.
+        platform.Observe(standing);
+        state.State.StandingPublished = true;
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    private async Task TryPublishAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException)
+        {
+            LogPublishDeferred(logger, exception, TenantId);
+        }
+    }
+
+    private async Task NotifyAsync(StatusChange change)
+    {
+        var body = new { tenantId = TenantId, status = change.To, reason = change.Reason, note = change.Note, actor = change.Actor, at = change.At };
+        var subject = $"Tenant {TenantId} is now {TenantLimitsStore.Text(change.To)}";
+        try
+        {
+            await outbox.EnqueueAsync(TenantId, NotificationAudience.TenantAdmins, "tenant-status", subject, body, change.At);
+            await outbox.EnqueueAsync(TenantId, NotificationAudience.Operators, "tenant-status", subject, body, change.At);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException)
+        {
+            // The change itself stands; the history keeps it for the usage page even if no one is told.
+            LogNotificationFailed(logger, exception, TenantId);
+        }
+    }
 
     /// <summary>
     /// The state is already durable; a catalog failure must not fail the create. The flag stays false and the
@@ -69,17 +424,33 @@ public sealed partial class TenantGrain(
         {
             var s = state.State;
             await catalog.UpsertAsync(
-                new TenantCatalogEntry(this.GetPrimaryKeyString(), s.DisplayName, s.Status.ToString().ToLowerInvariant(), s.CreatedAt, s.CreatedBy, time.GetUtcNow()),
+                new TenantCatalogEntry(TenantId, s.DisplayName, TenantLimitsStore.Text(s.Status), s.CreatedAt, s.CreatedBy, time.GetUtcNow()),
                 cancellationToken);
             s.CatalogRecorded = true;
             await state.WriteStateAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException)
         {
-            LogCatalogDeferred(logger, exception, this.GetPrimaryKeyString());
+            LogCatalogDeferred(logger, exception, TenantId);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} is stored but not yet in the catalog; it will be recorded on its next activation.")]
     private static partial void LogCatalogDeferred(ILogger logger, Exception exception, string tenantId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}'s standing is stored but not yet published; it will be on the next change or activation.")]
+    private static partial void LogPublishDeferred(ILogger logger, Exception exception, string tenantId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not queue the notifications of tenant {TenantId}'s status change.")]
+    private static partial void LogNotificationFailed(ILogger logger, Exception exception, string tenantId);
+
+    // Security events (the audit trail will consume them): who, what, why.
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Security event tenant.status-changed: tenant {TenantId} {From} -> {To} ({Reason}) by {Actor}, approved by {ApprovedBy}")]
+    private static partial void LogStatusChanged(ILogger logger, string tenantId, TenantStatus from, TenantStatus to, StatusReason reason, string actor, string? approvedBy);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Security event tenant.plan-changed: tenant {TenantId} {From} -> {To} by {Actor}, approved by {ApprovedBy}")]
+    private static partial void LogPlanChanged(ILogger logger, string tenantId, string from, string to, string actor, string approvedBy);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Security event tenant.overrides-changed: tenant {TenantId} by {Actor}, approved by {ApprovedBy}")]
+    private static partial void LogOverridesChanged(ILogger logger, string tenantId, string actor, string approvedBy);
 }

@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
+using SaaSReference.Contracts.Quotas;
+using SaaSReference.Database.Quotas;
+using SaaSReference.Silo.Quotas;
 
 namespace SaaSReference.Silo.Apis;
 
@@ -12,6 +15,10 @@ public sealed partial class ClusterExceptionHandler(IProblemDetailsService probl
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
+        if (exception is TenantQuotaException quota)
+        {
+            return await WriteQuotaProblemAsync(httpContext, quota);
+        }
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
@@ -34,6 +41,30 @@ public sealed partial class ClusterExceptionHandler(IProblemDetailsService probl
             HttpContext = httpContext,
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    /// <summary>A call the tenant's quotas refused before it did anything (12.1.3a-c): the limit named, never internals.</summary>
+    private async ValueTask<bool> WriteQuotaProblemAsync(HttpContext httpContext, TenantQuotaException quota)
+    {
+        var (status, title, type) = quota.Kind switch
+        {
+            QuotaKind.Frozen => (StatusCodes.Status403Forbidden, "Tenant frozen", QuotaProblems.FrozenType),
+            QuotaKind.Storage => (StatusCodes.Status413PayloadTooLarge, "Storage quota exceeded", QuotaProblems.QuotaExceededType),
+            QuotaKind.DailyRequests => (StatusCodes.Status429TooManyRequests, "Daily request quota exceeded", QuotaProblems.QuotaExceededType),
+            QuotaKind.Concurrency => (StatusCodes.Status429TooManyRequests, "Too many concurrent operations", QuotaProblems.QuotaExceededType),
+            _ => (StatusCodes.Status404NotFound, "Tenant not found", "about:blank"),
+        };
+        if (quota.RetryAfterSeconds is { } seconds)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = quota,
+            ProblemDetails = { Status = status, Title = title, Type = type, Detail = quota.Message, Extensions = { ["quota"] = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(quota.Kind.ToString()) } },
         });
     }
 

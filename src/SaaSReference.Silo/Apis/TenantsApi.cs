@@ -53,9 +53,7 @@ public static class TenantsApi
             return MalformedId(tenantId);
         }
         var tenant = await grains.GetGrain<ITenantGrain>(tenantId).GetAsync();
-        return tenant is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Tenant not found", detail: $"No tenant has id '{tenantId}'.")
-            : TypedResults.Ok(TenantResponse.From(tenant));
+        return tenant is null ? NotFound(tenantId) : TypedResults.Ok(TenantResponse.From(tenant));
     }
 
     internal static async Task<Results<Ok<TenantPage>, ProblemHttpResult>> ListAsync(
@@ -90,7 +88,10 @@ public static class TenantsApi
         return errors;
     }
 
-    private static ProblemHttpResult MalformedId(string value) =>
+    internal static ProblemHttpResult NotFound(string tenantId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Tenant not found", detail: $"No tenant has id '{tenantId}'.");
+
+    internal static ProblemHttpResult MalformedId(string value) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed tenant id",
             detail: $"'{Truncate(value)}' is not a tenant id: a tenant id has {TenantId.Describe()}");
 

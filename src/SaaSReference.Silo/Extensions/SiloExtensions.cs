@@ -2,7 +2,10 @@ using Npgsql;
 using Orleans.Configuration;
 using SaaSReference.Database;
 using SaaSReference.Database.Hosting;
+using SaaSReference.Contracts.Quotas;
+using SaaSReference.Database.Quotas;
 using SaaSReference.Grains;
+using SaaSReference.Grains.Quotas;
 using SaaSReference.Silo.Apis;
 using SaaSReference.Silo.Hosting;
 using SaaSReference.Silo.Security;
@@ -23,6 +26,9 @@ public static class SiloExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton<TenantCatalogStore>();
+        builder.Services.AddPlatformLimits();
+        builder.Services.AddSingleton<TenantUsageMeter>();
+        builder.Services.AddHostedService<TenantUsageReporter>();
 
         // Registered before Orleans so that the schema is in place before the silo joins the cluster.
         builder.Services.AddSchemaMigration();
@@ -54,6 +60,11 @@ public static class SiloExtensions
             // Failure detection tuned for fast failover: see docs/failover.md for the values and the measured time.
             silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
             silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = orleans.ResponseTimeout);
+            // 12.1.3a-c: every call to a tenant's grains passes its quotas first, in one place.
+            silo.AddIncomingGrainCallFilter<TenantQuotaCallFilter>();
+            // The whole silo sheds load before it falls over; per-tenant bulkheads are in the filter.
+            silo.Configure<LoadSheddingOptions>(builder.Configuration.GetSection("Orleans:LoadShedding"));
+            silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IAbuseMonitorGrain>(0).StartAsync());
         });
 
         builder.Services.AddHealthChecks().AddCheck<SiloReadinessCheck>("orleans-silo");

@@ -1,0 +1,58 @@
+using SaaSReference.Contracts.Tenants;
+using SaaSReference.Database.Quotas;
+using SaaSReference.Grains.Quotas;
+using SaaSReference.Silo.Security;
+
+namespace SaaSReference.Silo.Quotas;
+
+/// <summary>
+/// The API's part of tenant enforcement, after authentication and authorization: a request to a frozen tenant's
+/// routes is refused here (12.2.1b) unless it only reads the tenant's status and usage or exports its data
+/// (8.1.5a); every admitted request is counted toward the tenant's daily budget, which the quota call filter
+/// enforces in the grains. The gateway refuses the same requests earlier; this holds for requests that bypass it.
+/// </summary>
+public sealed class TenantAdmission(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext http, PlatformLimitsWatcher platform, TenantUsageMeter meter)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(platform);
+        ArgumentNullException.ThrowIfNull(meter);
+        if (http.GetRouteValue(TenantMemberRequirement.RouteValueName) is not string tenantId || !TenantId.IsValid(tenantId)
+            || http.User.Identity?.IsAuthenticated != true)
+        {
+            await next(http);
+            return;
+        }
+        if (platform.Find(tenantId) is { IsFrozen: true } standing && !AllowedWhenFrozen(http.Request, tenantId))
+        {
+            meter.Rejected(tenantId, "frozen");
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Tenant frozen", type: QuotaProblems.FrozenType,
+                detail: $"Tenant '{tenantId}' is {TenantLimitsStore.Text(standing.Status)}. Its data is intact; only its status, usage and export can be read. Contact the platform operator.")
+                .ExecuteAsync(http);
+            return;
+        }
+        meter.Admitted(tenantId);
+        await next(http);
+    }
+
+    /// <summary>What a frozen tenant may still do: read its own status and usage, export its data; operators may change its status.</summary>
+    public static bool AllowedWhenFrozen(HttpRequest request, string tenantId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var path = request.Path.Value ?? "";
+        var root = $"/api/tenants/{tenantId}";
+        var get = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        return (get && (path == root || path == root + "/usage"))
+            || path == root + "/export" || path.StartsWith(root + "/export/", StringComparison.Ordinal)
+            || (HttpMethods.IsPost(request.Method) && path == root + "/status");
+    }
+}
+
+/// <summary>Problem types of the quota answers (the same URIs the gateway uses).</summary>
+public static class QuotaProblems
+{
+    public const string FrozenType = "https://saasreference.local/problems/tenant-frozen";
+    public const string QuotaExceededType = "https://saasreference.local/problems/quota-exceeded";
+}
