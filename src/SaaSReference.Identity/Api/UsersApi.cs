@@ -4,6 +4,7 @@ using OpenIddict.Validation.AspNetCore;
 using SaaSReference.Identity.Data;
 using SaaSReference.Identity.Events;
 using SaaSReference.Identity.Security;
+using SaaSReference.Identity.Tenants;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace SaaSReference.Identity.Api;
@@ -35,7 +36,8 @@ public static class UsersApi
     }
 
     private static async Task<Results<Created<UserResponse>, ProblemHttpResult, ValidationProblem>> CreateAsync(
-        CreateUserRequest body, HttpContext http, UserManager<PlatformUser> users, UserAccounts accounts, ISecurityEventSink events)
+        CreateUserRequest body, HttpContext http, UserManager<PlatformUser> users, UserAccounts accounts, TenantQuotas quotas,
+        ISecurityEventSink events)
     {
         var caller = UserAdministrator.From(http.User);
         var roles = (body.Roles ?? []).Distinct(StringComparer.Ordinal).ToList();
@@ -83,6 +85,12 @@ public static class UsersApi
         }
 
         var (user, result) = await accounts.CreateAsync(body.Email!, body.DisplayName!, tenantId, roles, body.Password!, http.RequestAborted);
+        if (result.Errors.OfType<QuotaExceededError>().FirstOrDefault() is { } exceeded)
+        {
+            // 12.1.3c: the tenant's users are counted against its plan (with overrides) when one is created.
+            await quotas.ReportAsync(tenantId!, exceeded, caller.UserId, http.RequestAborted);
+            return QuotaExceeded(exceeded);
+        }
         if (!result.Succeeded)
         {
             return result.Errors.Any(e => e.Code is nameof(IdentityErrorDescriber.DuplicateEmail) or nameof(IdentityErrorDescriber.DuplicateUserName))
@@ -99,6 +107,16 @@ public static class UsersApi
         new Dictionary<string, string[]> { ["password"] = [.. codes.Select(PasswordPolicy.Describe)] },
         title: "The password does not meet the policy",
         extensions: new Dictionary<string, object?> { ["passwordErrors"] = codes });
+
+    /// <summary>12.1.3c: 409 with the quota, its limit and the count, so a client can tell it from other conflicts.</summary>
+    internal static ProblemHttpResult QuotaExceeded(QuotaExceededError exceeded) => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict, type: TenantQuotas.ProblemType, title: "Quota exceeded", detail: exceeded.Description,
+        extensions: new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["quota"] = exceeded.Quota,
+            ["limit"] = exceeded.Limit,
+            ["used"] = exceeded.Used,
+        });
 
     private static ProblemHttpResult Duplicate() => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
         title: "Email already in use", detail: "An account with this email address exists already.");

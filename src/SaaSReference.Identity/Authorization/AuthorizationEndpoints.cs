@@ -6,6 +6,8 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Data;
+using SaaSReference.Identity.Pages.Account;
+using SaaSReference.Identity.Tenants;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace SaaSReference.Identity.Authorization;
@@ -25,7 +27,8 @@ public static class AuthorizationEndpoints
     }
 
     private static async Task<IResult> AuthorizeAsync(
-        HttpContext context, UserManager<PlatformUser> users, MfaRequirement mfa, PlatformClaims claims)
+        HttpContext context, UserManager<PlatformUser> users, SignInManager<PlatformUser> signIn, MfaRequirement mfa,
+        PlatformClaims claims, TenantSuspension suspension)
     {
         NoStore(context);
         var request = context.GetOpenIddictServerRequest()
@@ -42,6 +45,15 @@ public static class AuthorizationEndpoints
         }
 
         var (user, amr) = (session.User, session.Methods);
+        // 12.1.3c, 12.2.1b/g: a session begun before its tenant was frozen (quarantine included) or terminated yields
+        // no code. The session ends, and the person is shown why on the sign-in page (no more than that it is suspended).
+        if (await suspension.RefuseSignInAsync(user.TenantId, user.Id, TenantSuspension.Steps.Authorize, context.RequestAborted))
+        {
+            await signIn.SignOutAsync();
+            return request.HasPromptValue(PromptValues.None)
+                ? Refuse(Errors.AccessDenied, TenantSuspension.TokenDescription)
+                : Results.Redirect(SignInModel.UrlFor(context.Request, user.TenantId, ReturnUrlWithoutLoginPrompt(context, request)));
+        }
         // 13.2.2d: a lockout (from wrong codes after this session began) stops new codes too.
         if (await users.IsLockedOutAsync(user))
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using SaaSReference.Database.Hosting;
 using SaaSReference.Database.Keys;
+using SaaSReference.Database.Quotas;
 using SaaSReference.Identity.Api;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Data;
@@ -11,6 +12,7 @@ using SaaSReference.Identity.Events;
 using SaaSReference.Identity.OpenIddict;
 using SaaSReference.Identity.Security;
 using SaaSReference.Identity.Seeding;
+using SaaSReference.Identity.Tenants;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace SaaSReference.Identity.Extensions;
@@ -33,6 +35,13 @@ public static class IdentityServiceExtensions
         services.AddSchemaMigration();
         services.AddHostedService<CredentialKeyLoader>();
         services.AddHostedService<IdentitySeeder>();
+        // 12.1.3c, 12.2.1b/g: every instance's live view of the tenants' standings (a freeze arrives by NOTIFY within
+        // milliseconds) and of the plans. Started after the schema exists; until its first load, TenantStandings asks
+        // platform.tenant_limits directly (the seeders run before it).
+        services.AddPlatformLimits();
+        services.AddSingleton<TenantStandings>();
+        services.AddScoped<TenantSuspension>();
+        services.AddScoped<TenantQuotas>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
+using SaaSReference.Identity.Tenants;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace SaaSReference.Identity.OpenIddict;
@@ -11,7 +12,8 @@ namespace SaaSReference.Identity.OpenIddict;
 /// the application when it was registered; the token's <c>tenant_id</c> comes from there and never from the
 /// request, so a client of tenant A can never obtain a token for tenant B (conventions 5; 9.1.2a).
 /// </summary>
-public sealed class MachineTokenIssuer(IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopes)
+public sealed class MachineTokenIssuer(IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopes,
+    TenantSuspension suspension)
 {
     public async Task<IResult> IssueAsync(OpenIddictRequest request, CancellationToken cancellationToken)
     {
@@ -26,6 +28,12 @@ public sealed class MachineTokenIssuer(IOpenIddictApplicationManager application
         if (tenantId is null)
         {
             return TokenEndpoint.Refuse(Errors.UnauthorizedClient, "The client belongs to no tenant.");
+        }
+        // 12.1.3c: a frozen or terminated tenant's machine clients get no tokens. 12.2.1b/g: quarantine (frozen for a
+        // security suspension) blocks the tenant's machine clients in particular; it is a freeze, so this rule covers it.
+        if (await suspension.RefuseTokenAsync(tenantId, request.ClientId, request.ClientId, request.GrantType, cancellationToken))
+        {
+            return TokenEndpoint.Refuse(Errors.UnauthorizedClient, TenantSuspension.TokenDescription);
         }
 
         // The client's permissions (scp:api) were checked by OpenIddict; only the API scope means anything here.

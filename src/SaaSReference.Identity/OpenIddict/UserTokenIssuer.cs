@@ -4,6 +4,7 @@ using OpenIddict.Abstractions;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Authorization;
 using SaaSReference.Identity.Data;
+using SaaSReference.Identity.Tenants;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace SaaSReference.Identity.OpenIddict;
@@ -14,7 +15,7 @@ namespace SaaSReference.Identity.OpenIddict;
 /// role or a locked account takes effect at the next refresh, at most one access-token lifetime later.
 /// </summary>
 public sealed class UserTokenIssuer(UserManager<PlatformUser> users, PlatformClaims claims, MfaRequirement mfa,
-    IOpenIddictAuthorizationManager authorizations, TokenLifetimes lifetimes, TimeProvider time)
+    TenantSuspension suspension, IOpenIddictAuthorizationManager authorizations, TokenLifetimes lifetimes, TimeProvider time)
 {
     public async Task<IResult> ReissueAsync(OpenIddictRequest request, ClaimsPrincipal original, CancellationToken cancellationToken)
     {
@@ -33,6 +34,12 @@ public sealed class UserTokenIssuer(UserManager<PlatformUser> users, PlatformCla
         if (!string.Equals(user.TenantId, original.GetClaim(PlatformScopes.TenantIdClaim), StringComparison.Ordinal))
         {
             return TokenEndpoint.Refuse(Errors.InvalidGrant, "The account no longer belongs to the tenant of this grant.");
+        }
+        // 12.1.3c, 12.2.1b/g: a frozen or terminated tenant's people get no tokens: neither a code redeemed after the
+        // freeze nor a refresh of a session begun before it. Quarantine (a security suspension) is a freeze: refused here too.
+        if (await suspension.RefuseTokenAsync(user.TenantId, user.Id, request.ClientId, request.GrantType, cancellationToken))
+        {
+            return TokenEndpoint.Refuse(Errors.InvalidGrant, TenantSuspension.TokenDescription);
         }
         // As at connect/authorize: a reset password blocks every token (9.2.4a), and someone who now needs MFA
         // (given a privileged role since signing in, 9.2.3a) cannot carry a password-only session into it.

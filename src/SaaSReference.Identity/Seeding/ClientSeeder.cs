@@ -2,15 +2,17 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using SaaSReference.Identity.Data;
 using SaaSReference.Identity.OpenIddict;
+using SaaSReference.Identity.Tenants;
 
 namespace SaaSReference.Identity.Seeding;
 
 /// <summary>
 /// The configured clients. The gateway's and the API's are brought in line with configuration at every start
-/// (a rotated secret or a new redirect URI takes effect on restart); demo machine clients are only created.
+/// (a rotated secret or a new redirect URI takes effect on restart); demo machine clients are only created, and only
+/// while their tenant has fewer than its machine-client limit (12.1.3c): one more is skipped with a warning.
 /// </summary>
-public sealed class ClientSeeder(IOpenIddictApplicationManager applications, IOptions<GatewayClientOptions> gateway,
-    IOptions<ApiClientOptions> api, IOptions<SeedOptions> seed, ILogger<ClientSeeder> logger)
+public sealed partial class ClientSeeder(IOpenIddictApplicationManager applications, IOptions<GatewayClientOptions> gateway,
+    IOptions<ApiClientOptions> api, IOptions<SeedOptions> seed, TenantQuotas quotas, ILogger<ClientSeeder> logger)
 {
     public async Task SeedAsync(CancellationToken cancellationToken)
     {
@@ -38,6 +40,13 @@ public sealed class ClientSeeder(IOpenIddictApplicationManager applications, IOp
             }
             if (await applications.FindByClientIdAsync(machine.ClientId, cancellationToken) is null)
             {
+                // 12.1.3c: counted under the seeder's advisory lock, so two instances starting together count alike.
+                if (await quotas.CheckMachineClientsAsync(machine.TenantId, cancellationToken) is { } exceeded)
+                {
+                    LogQuotaFull(logger, machine.ClientId, exceeded.Description);
+                    await quotas.ReportAsync(machine.TenantId, exceeded, "seeding", cancellationToken);
+                    continue;
+                }
                 await applications.CreateAsync(ClientDescriptors.Machine(machine.ClientId, machine.ClientSecret, machine.TenantId), cancellationToken);
                 IdentitySeeder.LogCreated(logger, "machine client", machine.ClientId);
             }
@@ -59,4 +68,7 @@ public sealed class ClientSeeder(IOpenIddictApplicationManager applications, IOp
     }
 
     private static Uri AbsoluteUri(string value) => new(value, UriKind.Absolute);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not seeding machine client {ClientId}: {Reason}")]
+    private static partial void LogQuotaFull(ILogger logger, string clientId, string reason);
 }

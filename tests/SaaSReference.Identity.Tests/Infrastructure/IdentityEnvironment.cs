@@ -30,6 +30,12 @@ public sealed class IdentityEnvironment : IAsyncLifetime
         ConnectionString = await _postgres.CreateDatabaseAsync("identity");
         _identity = Track(new IdentityFactory(TestSeed.Settings(ConnectionString)));
         await _identity.StartAsync();
+        // The shared tenants collect many fixture accounts across the tests (12.1.3c: the basic plan allows 10 users):
+        // the platform has them on the premium plan, as the tenant grain would have written it.
+        foreach (var tenant in new[] { "acme", "globex" })
+        {
+            await TenantLimits.SetAsync(_identity, TenantLimits.Active(tenant, 1, plan: "premium"));
+        }
     }
 
     public Task<string> CreateDatabaseAsync(string prefix) => _postgres.CreateDatabaseAsync(prefix);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Data;
+using SaaSReference.Identity.Tenants;
 
 namespace SaaSReference.Identity.Pages.Account;
 
@@ -11,8 +12,8 @@ namespace SaaSReference.Identity.Pages.Account;
 /// </summary>
 public sealed class ChangePasswordModel(
     UserManager<PlatformUser> users, SignInManager<PlatformUser> signIn, SignInSteps steps,
-    SignInCompletion completion, LockoutBackoff lockout, SignInAudit audit)
-    : SignInStepPage(users, steps, completion)
+    SignInCompletion completion, TenantSuspension suspension, LockoutBackoff lockout, SignInAudit audit)
+    : SignInStepPage(users, steps, completion, suspension)
 {
     private PlatformSession? _session;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Data;
+using SaaSReference.Identity.Tenants;
 
 namespace SaaSReference.Identity.Pages.Account;
 
@@ -12,8 +13,9 @@ namespace SaaSReference.Identity.Pages.Account;
 /// </summary>
 [EnableRateLimiting(MfaRateLimit.PolicyName)]
 public sealed class MfaEnrollModel(
-    UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion, SecondFactor factor)
-    : SignInStepPage(users, steps, completion)
+    UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion, TenantSuspension suspension,
+    SecondFactor factor)
+    : SignInStepPage(users, steps, completion, suspension)
 {
     [BindProperty]
     public string Code { get; set; } = "";

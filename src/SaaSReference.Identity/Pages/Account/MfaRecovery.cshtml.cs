@@ -2,14 +2,16 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Data;
+using SaaSReference.Identity.Tenants;
 
 namespace SaaSReference.Identity.Pages.Account;
 
 /// <summary>9.2.3a: one of the recovery codes shown at enrollment, each usable once.</summary>
 [EnableRateLimiting(MfaRateLimit.PolicyName)]
 public sealed class MfaRecoveryModel(
-    UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion, SecondFactor factor)
-    : SecondFactorPage(users, steps, completion)
+    UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion, TenantSuspension suspension,
+    SecondFactor factor)
+    : SecondFactorPage(users, steps, completion, suspension)
 {
     public const string GenericFailure =
         "That recovery code was not accepted. Each recovery code works once. After several wrong codes sign-in is paused for a while.";

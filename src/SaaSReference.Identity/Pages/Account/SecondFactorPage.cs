@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Data;
+using SaaSReference.Identity.Tenants;
 
 namespace SaaSReference.Identity.Pages.Account;
 
@@ -10,8 +11,8 @@ namespace SaaSReference.Identity.Pages.Account;
 /// reused, late and locked look alike); an accepted one completes the sign-in with the page's methods.
 /// </summary>
 public abstract class SecondFactorPage(
-    UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion)
-    : SignInStepPage(users, steps, completion)
+    UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion, TenantSuspension suspension)
+    : SignInStepPage(users, steps, completion, suspension)
 {
     [BindProperty]
     public string Code { get; set; } = "";

@@ -3,16 +3,22 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Data;
+using SaaSReference.Identity.Tenants;
 
 namespace SaaSReference.Identity.Pages.Account;
 
 /// <summary>
 /// A page of the flow after the password. It serves only when it is the current step of the pending sign-in,
-/// so a later page cannot be reached by skipping an earlier one (9.2.4a before 9.2.3a before any token).
+/// so a later page cannot be reached by skipping an earlier one (9.2.4a before 9.2.3a before any token). A tenant
+/// frozen (quarantine included) or terminated while its person is between the password and the last step ends the
+/// pending sign-in (12.1.3c, 12.2.1b/g).
 /// </summary>
-public abstract class SignInStepPage(UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion) : PageModel
+public abstract class SignInStepPage(UserManager<PlatformUser> users, SignInSteps steps, SignInCompletion completion,
+    TenantSuspension suspension) : PageModel
 {
     protected UserManager<PlatformUser> Users => users;
+
+    protected TenantSuspension Suspension => suspension;
 
     protected SignInCompletion Completion => completion;
 
@@ -31,6 +37,13 @@ public abstract class SignInStepPage(UserManager<PlatformUser> users, SignInStep
         if (user is null)
         {
             return Redirect(AccountPaths.To(Request, AccountPaths.Tenant, ReturnUrl));
+        }
+        // 12.1.3c, 12.2.1b/g: checked at every step after the password, so a freeze during the flow stops it; the
+        // sign-in page for the tenant then says why.
+        if (await suspension.RefuseSignInAsync(user.TenantId, user.Id, TenantSuspension.Steps.PendingSignIn, HttpContext.RequestAborted))
+        {
+            await PendingSignIn.ClearAsync(HttpContext);
+            return Redirect(SignInModel.UrlFor(Request, user.TenantId, ReturnUrl));
         }
         CurrentUser = user;
         var next = await steps.NextAsync(user, HttpContext.RequestAborted);

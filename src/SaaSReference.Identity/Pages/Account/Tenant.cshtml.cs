@@ -2,14 +2,17 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SaaSReference.Identity.Account;
+using SaaSReference.Identity.Tenants;
 
 namespace SaaSReference.Identity.Pages.Account;
 
 /// <summary>
 /// Step one: which organisation the person signs in to. Only the format is checked: whether a tenant exists is not
-/// revealed here, and an unknown tenant fails at the password like any other wrong detail (13.2.2d).
+/// revealed here, and an unknown tenant fails at the password like any other wrong detail (13.2.2d). A frozen,
+/// quarantined or terminated tenant is refused here already (12.1.3c, 12.2.1b/g), before any password is asked for,
+/// with <see cref="TenantSuspension.Message"/> and nothing more.
 /// </summary>
-public sealed partial class TenantModel : PageModel
+public sealed partial class TenantModel(TenantSuspension suspension) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -24,7 +27,7 @@ public sealed partial class TenantModel : PageModel
     {
     }
 
-    public IActionResult OnPost()
+    public async Task<IActionResult> OnPostAsync()
     {
         if (Kind == "staff")
         {
@@ -34,6 +37,11 @@ public sealed partial class TenantModel : PageModel
         if (tenant is null || !TenantIdFormat().IsMatch(tenant))
         {
             ModelState.AddModelError(nameof(TenantId), "Enter your organisation's tenant id: lower-case letters, digits and hyphens, for example acme-corp.");
+            return Page();
+        }
+        if (await suspension.RefuseSignInAsync(tenant, null, TenantSuspension.Steps.TenantSelection, HttpContext.RequestAborted))
+        {
+            ModelState.AddModelError(string.Empty, TenantSuspension.Message);
             return Page();
         }
         return Redirect(SignInModel.UrlFor(Request, tenant, ReturnUrl));
