@@ -27,7 +27,7 @@ dotnet build SaaSReference.sln -c "$configuration" -nologo -clp:ErrorsOnly
 rm -rf "$results"
 passed=0; failed=0; skipped=0; status=0
 # Fast suites first, the multi-process end-to-end suite last.
-for project in Deployment Database Identity Gateway Silo EndToEnd; do
+for project in Deployment Database Identity Gateway Silo Load EndToEnd; do
   path="tests/SaaSReference.$project.Tests"
   [ -d "$path" ] || continue
   log="$results/$project.log"

@@ -9,6 +9,7 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/SaaSReference.Gateway/SaaSReference.Gateway.csproj src/SaaSReference.Gateway/
 COPY src/SaaSReference.ServiceDefaults/SaaSReference.ServiceDefaults.csproj src/SaaSReference.ServiceDefaults/
 COPY src/SaaSReference.Database/SaaSReference.Database.csproj src/SaaSReference.Database/
+COPY src/SaaSReference.Contracts/SaaSReference.Contracts.csproj src/SaaSReference.Contracts/
 RUN dotnet restore src/SaaSReference.Gateway/SaaSReference.Gateway.csproj
 COPY src/ src/
 # SaaSReference.Database embeds the schema scripts from infra/postgres (the gateway's session store among them).

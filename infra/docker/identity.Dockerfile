@@ -9,6 +9,7 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/SaaSReference.Identity/SaaSReference.Identity.csproj src/SaaSReference.Identity/
 COPY src/SaaSReference.ServiceDefaults/SaaSReference.ServiceDefaults.csproj src/SaaSReference.ServiceDefaults/
 COPY src/SaaSReference.Database/SaaSReference.Database.csproj src/SaaSReference.Database/
+COPY src/SaaSReference.Contracts/SaaSReference.Contracts.csproj src/SaaSReference.Contracts/
 RUN dotnet restore src/SaaSReference.Identity/SaaSReference.Identity.csproj
 COPY src/ src/
 # SaaSReference.Database embeds the schema scripts from infra/postgres (identity tables and keys).

@@ -14,6 +14,8 @@ app.MapDefaultEndpoints();
 app.MapTenantsApi();
 app.MapTenantQuotaApi();
 app.MapRecordsApi();
+app.MapTenantWebhookApi();
+app.MapChangeRequestsApis();
 app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
 
 app.Run();

@@ -84,6 +84,8 @@ public sealed class HttpsTests : IDisposable
             ["Gateway:Https:Port"] = _httpsPort.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Https:CertificateFolder"] = _folder,
             ["Gateway:Https:RedirectHttp"] = redirect ? "true" : "false",
+            // No database here: the admission control (which needs one) is tested in RateLimiting/.
+            ["Gateway:RateLimiting:Enabled"] = "false",
         }, bindFromUrls: true);
         host.StartServer();
         return host;

@@ -9,18 +9,22 @@ namespace SaaSReference.Testing;
 /// </summary>
 public sealed class PlatformCluster : IAsyncDisposable
 {
-    private PlatformCluster(string bootstrapKey, IReadOnlyList<ServiceProcess> silos, IReadOnlyList<ServiceProcess> identities, ServiceProcess? gateway)
+    private PlatformCluster(string bootstrapKey, IReadOnlyList<ServiceProcess> silos, IReadOnlyList<ServiceProcess> identities, IReadOnlyList<ServiceProcess> gateways)
     {
         BootstrapKey = bootstrapKey;
         Silos = silos;
         Identities = identities;
-        Gateway = gateway;
+        Gateways = gateways;
     }
 
     public string BootstrapKey { get; }
     public IReadOnlyList<ServiceProcess> Silos { get; }
     public IReadOnlyList<ServiceProcess> Identities { get; }
-    public ServiceProcess? Gateway { get; }
+    /// <summary>The first gateway: the public entry whose address the issuer is derived from.</summary>
+    public ServiceProcess? Gateway => Gateways.Count > 0 ? Gateways[0] : null;
+
+    /// <summary>Every gateway instance (more than one only when asked for).</summary>
+    public IReadOnlyList<ServiceProcess> Gateways { get; }
 
     /// <summary>The gateway's public base URL (also when no gateway runs: the issuer is derived from it).</summary>
     public string PublicBase { get; private init; } = "";
@@ -28,7 +32,15 @@ public sealed class PlatformCluster : IAsyncDisposable
     /// <summary>The OpenID Connect issuer: the identity service behind the gateway.</summary>
     public string Issuer => PublicBase + "/identity/";
 
-    public static async Task<PlatformCluster> StartAsync(string connectionString, int silos = 3, int identities = 0, bool gateway = true, PlatformSeed? seed = null)
+    /// <summary>Starts the processes and waits until each is healthy.</summary>
+    /// <param name="connectionString">The platform's PostgreSQL database.</param>
+    /// <param name="silos">Silo processes (one Orleans cluster).</param>
+    /// <param name="identities">Identity service instances.</param>
+    /// <param name="gateway">Whether a gateway runs in front.</param>
+    /// <param name="seed">Users, machine clients and token settings of the identity service.</param>
+    /// <param name="extraGateways">Gateway instances beyond the first, on ports of their own, with the same configuration.</param>
+    public static async Task<PlatformCluster> StartAsync(string connectionString, int silos = 3, int identities = 0, bool gateway = true, PlatformSeed? seed = null,
+        int extraGateways = 0)
     {
         seed ??= PlatformSeed.None;
         var key = SecretsFile.NewToken();
@@ -52,10 +64,17 @@ public sealed class PlatformCluster : IAsyncDisposable
         var identityProcesses = Enumerable.Range(1, identities)
             .Select(i => new ServiceProcess($"identity-{i}", "SaaSReference.Identity", FreePort.Next(), identityEnvironment)).ToList();
 
-        ServiceProcess? gatewayProcess = null;
+        var gatewayProcesses = new List<ServiceProcess>();
         if (gateway)
         {
-            var environment = new Dictionary<string, string> { ["ConnectionStrings__platform"] = connectionString };
+            var environment = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__platform"] = connectionString,
+                // Every test client shares one loopback address, so all anonymous traffic (the bootstrap operator key,
+                // every token request) lands in one per-address bucket: sized for a whole test run, not one person.
+                ["Gateway__RateLimiting__Anonymous__RequestsPerSecond"] = "5000",
+                ["Gateway__RateLimiting__Anonymous__Burst"] = "10000",
+            };
             if (identities > 0)
             {
                 environment["Gateway__Identity__Authority"] = issuer;
@@ -71,10 +90,14 @@ public sealed class PlatformCluster : IAsyncDisposable
             {
                 environment[$"ReverseProxy__Clusters__identity__Destinations__{identity.Name}__Address"] = identity.BaseAddress.ToString();
             }
-            gatewayProcess = new ServiceProcess("gateway", "SaaSReference.Gateway", gatewayPort, environment);
+            gatewayProcesses.Add(new ServiceProcess("gateway", "SaaSReference.Gateway", gatewayPort, environment));
+            for (var i = 1; i <= extraGateways; i++)
+            {
+                gatewayProcesses.Add(new ServiceProcess($"gateway-{i + 1}", "SaaSReference.Gateway", FreePort.Next(), environment));
+            }
         }
 
-        var cluster = new PlatformCluster(key, siloProcesses, identityProcesses, gatewayProcess) { PublicBase = publicBase };
+        var cluster = new PlatformCluster(key, siloProcesses, identityProcesses, gatewayProcesses) { PublicBase = publicBase };
         try
         {
             // The first silo creates the schema; the others join the cluster it founded.
@@ -85,11 +108,11 @@ public sealed class PlatformCluster : IAsyncDisposable
                 process.Start();
             }
             await Task.WhenAll(siloProcesses.Skip(1).Concat(identityProcesses).Select(p => p.WaitUntilHealthyAsync()));
-            if (gatewayProcess is not null)
+            foreach (var gatewayProcess in gatewayProcesses)
             {
                 gatewayProcess.Start();
-                await gatewayProcess.WaitUntilHealthyAsync("/health/live");
             }
+            await Task.WhenAll(gatewayProcesses.Select(g => g.WaitUntilHealthyAsync("/health/live")));
             return cluster;
         }
         catch
@@ -109,11 +132,11 @@ public sealed class PlatformCluster : IAsyncDisposable
 
     /// <summary>Everything each process printed, for a failing test's message.</summary>
     public string Diagnostics() =>
-        string.Join("\n", Silos.Concat(Identities).Append(Gateway).OfType<ServiceProcess>().Select(p => p.Output()));
+        string.Join("\n", Silos.Concat(Identities).Concat(Gateways).Select(p => p.Output()));
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in Silos.Concat(Identities).Append(Gateway).OfType<ServiceProcess>())
+        foreach (var process in Silos.Concat(Identities).Concat(Gateways))
         {
             await process.DisposeAsync();
         }

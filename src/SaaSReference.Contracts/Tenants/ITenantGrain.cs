@@ -49,6 +49,15 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </summary>
     Task<Quotas.TenantChangeResult> RecordRejectionsAsync(DateTimeOffset windowStart, long rejected);
 
+    /// <summary>
+    /// Sets (or, with null, removes) the address the tenant's notifications are also POSTed to. The caller has
+    /// validated it; delivery checks it again and never sends while the tenant is quarantined (12.2.1b).
+    /// </summary>
+    Task<Quotas.TenantChangeResult> SetWebhookAsync(Uri? url, string actor);
+
+    /// <summary>The tenant's notification webhook, or null.</summary>
+    Task<Uri?> GetWebhookAsync();
+
     /// <summary>Consumption, limits and status history (12.1.3a/d), or null when there is no such tenant.</summary>
     Task<Quotas.TenantUsage?> GetUsageAsync();
 }

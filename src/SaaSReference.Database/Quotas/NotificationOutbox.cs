@@ -47,25 +47,66 @@ public sealed class NotificationOutbox(NpgsqlDataSource dataSource)
         return await ReadAsync(command, cancellationToken);
     }
 
-    /// <summary>Undelivered notifications, oldest first, that have been tried fewer than <paramref name="maxAttempts"/> times.</summary>
-    public async Task<IReadOnlyList<OutboxNotification>> PendingAsync(int limit, int maxAttempts, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Hands up to <paramref name="limit"/> undelivered notifications (tried fewer than <paramref name="maxAttempts"/>
+    /// times) to <paramref name="deliver"/> and records each attempt. The rows are locked meanwhile and skipped by
+    /// other silos doing the same, so each notification is sent by one silo at a time. Returns how many were delivered.
+    /// </summary>
+    public async Task<int> DeliverPendingAsync(Func<OutboxNotification, CancellationToken, Task<bool>> deliver, int limit, int maxAttempts,
+        TimeProvider time, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns} FROM platform.notification_outbox WHERE delivered_at IS NULL AND attempts < $2 ORDER BY id LIMIT $1");
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
-        return await ReadAsync(command, cancellationToken);
+        ArgumentNullException.ThrowIfNull(deliver);
+        ArgumentNullException.ThrowIfNull(time);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        IReadOnlyList<OutboxNotification> pending;
+        await using (var select = new NpgsqlCommand(
+            $"SELECT {Columns} FROM platform.notification_outbox WHERE delivered_at IS NULL AND attempts < $2 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            connection, transaction))
+        {
+            select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+            select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
+            pending = await ReadAsync(select, cancellationToken);
+        }
+        var delivered = 0;
+        foreach (var notification in pending)
+        {
+            var ok = await deliver(notification, cancellationToken);
+            delivered += ok ? 1 : 0;
+            await using var update = new NpgsqlCommand(
+                "UPDATE platform.notification_outbox SET attempts = attempts + 1, delivered_at = CASE WHEN $2 THEN $3 ELSE delivered_at END WHERE id = $1",
+                connection, transaction);
+            update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = notification.Id });
+            update.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = ok });
+            update.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return delivered;
     }
 
-    /// <summary>Records one delivery attempt; delivered when <paramref name="delivered"/>.</summary>
-    public async Task RecordAttemptAsync(long id, bool delivered, DateTimeOffset at, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The e-mail addresses of a tenant's administrators, read from the identity service's user store (same
+    /// database, read only): who a tenant's notifications go to.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> TenantAdminEmailsAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE platform.notification_outbox SET attempts = attempts + 1, delivered_at = CASE WHEN $2 THEN $3 ELSE delivered_at END WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = delivered });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """
+            SELECT u."Email" FROM identity."AspNetUsers" u
+              JOIN identity."AspNetUserRoles" ur ON ur."UserId" = u."Id"
+              JOIN identity."AspNetRoles" r ON r."Id" = ur."RoleId"
+             WHERE u."TenantId" = $1 AND r."Name" = 'tenant-admin' AND u."Email" IS NOT NULL
+             ORDER BY u."Email"
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenantId });
+        var result = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+        return result;
     }
 
     private static async Task<IReadOnlyList<OutboxNotification>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)

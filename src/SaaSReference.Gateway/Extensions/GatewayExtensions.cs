@@ -4,6 +4,7 @@ using SaaSReference.Gateway.Apis;
 using SaaSReference.Gateway.Http;
 using SaaSReference.Gateway.Https;
 using SaaSReference.Gateway.Proxy;
+using SaaSReference.Gateway.RateLimiting;
 using SaaSReference.Gateway.Session;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -22,6 +23,10 @@ public static class GatewayExtensions
             .Validate(o => o.MaxRequestBodyBytes > 0, "Gateway:MaxRequestBodyBytes must be positive.")
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero, "Gateway:ConnectTimeout must be positive.")
             .Validate(o => o.Retry.MaxAttempts >= 1, "Gateway:Retry:MaxAttempts must be at least 1.")
+            .Validate(o => o.RateLimiting.GatewayInstances >= 1, "Gateway:RateLimiting:GatewayInstances must be at least 1.")
+            .Validate(o => o.RateLimiting.Staff.IsValid && o.RateLimiting.Anonymous.IsValid,
+                "Gateway:RateLimiting:Staff and :Anonymous need a positive RequestsPerSecond and a Burst of at least 1.")
+            .Validate(o => o.RateLimiting.StartupWait >= TimeSpan.Zero, "Gateway:RateLimiting:StartupWait may not be negative.")
             .ValidateOnStart();
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
@@ -49,6 +54,8 @@ public static class GatewayExtensions
         {
             builder.AddGatewaySession(startup.Identity, proxy);
         }
+        // After the session: its schema migration is registered once and runs before the limits are first read.
+        builder.AddGatewayRateLimiting(startup.RateLimiting);
 
         return builder;
     }
@@ -78,6 +85,8 @@ public static class GatewayExtensions
         }
         app.MapReverseProxy(pipeline =>
         {
+            // 12.1.3b/c: frozen tenants and callers over their limit are answered here, never forwarded.
+            pipeline.UseTenantAdmission();
             pipeline.UseMiddleware<ProxyErrorMiddleware>();
             pipeline.UseSessionAffinity();
             // Between affinity and load balancing: every attempt is balanced anew and seen by the passive check.

@@ -23,6 +23,9 @@ public sealed class GatewayOptions
 
     /// <summary>An additional HTTPS listener with a locally generated certificate; off while no port is set.</summary>
     public GatewayHttpsOptions Https { get; set; } = new();
+
+    /// <summary>Per-tenant rate limits and the refusal of frozen tenants (12.1.3b/c).</summary>
+    public RateLimiting.GatewayRateLimitingOptions RateLimiting { get; set; } = new();
 }
 
 /// <summary>Retry of safe requests (GET, HEAD, OPTIONS) on another destination of the same cluster.</summary>

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using SaaSReference.Database.Hosting;
 using SaaSReference.Database.Keys;
@@ -36,9 +35,9 @@ public static class SessionExtensions
         services.AddSchemaMigration();
         // Every gateway instance must read the cookies and the stored tickets of the others.
         services.AddPlatformDataProtection(connectionString, ApplicationName);
-        services.TryAddSingleton(TimeProvider.System);
+        builder.AddPlatformDataSource();
         services.AddSingleton(sp => new PostgresTicketStore(
-            NpgsqlDataSource.Create(connectionString), sp.GetRequiredService<IDataProtectionProvider>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IDataProtectionProvider>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TokenRefresher>();
         services.AddSingleton<SessionTokens>();
 

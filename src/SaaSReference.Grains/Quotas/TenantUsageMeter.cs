@@ -25,6 +25,9 @@ public sealed class TenantUsageMeter : IDisposable
         _meter.CreateObservableGauge("saasref.tenant.operations", () =>
             _tenants.Select(t => new Measurement<int>(t.Value.Running, new KeyValuePair<string, object?>("tenant", t.Key))),
             description: "The tenant's operations running now on this silo.");
+        _meter.CreateObservableGauge("saasref.tenant.activations", () =>
+            _tenants.Where(t => t.Value.Activations > 0).Select(t => new Measurement<int>(t.Value.Activations, new KeyValuePair<string, object?>("tenant", t.Key))),
+            description: "The tenant's grains active on this silo.");
         _meter.CreateObservableGauge("saasref.tenant.stored_bytes", () =>
             _tenants.Where(t => t.Value.StoredBytes >= 0).Select(t => new Measurement<long>(t.Value.StoredBytes, new KeyValuePair<string, object?>("tenant", t.Key))),
             unit: "By", description: "The tenant's stored bytes as last counted.");
@@ -68,6 +71,12 @@ public sealed class TenantUsageMeter : IDisposable
         }
     }
 
+    /// <summary>A grain of the tenant was activated on this silo.</summary>
+    public void Activated(string tenantId) => Interlocked.Increment(ref Counters(tenantId).Activations);
+
+    /// <summary>A grain of the tenant was deactivated on this silo.</summary>
+    public void Deactivated(string tenantId) => Interlocked.Decrement(ref Counters(tenantId).Activations);
+
     /// <summary>Remembers the stored bytes a reservation reported (for the metric).</summary>
     public void StoredBytes(string tenantId, long bytes) => Counters(tenantId).StoredBytes = bytes;
 
@@ -109,6 +118,7 @@ public sealed class TenantUsageMeter : IDisposable
         public long Requests;
         public long Rejected;
         public int Running;
+        public int Activations;
         public volatile bool Exhausted;
         public bool ReportedRunning;
         public long StoredBytes = -1;

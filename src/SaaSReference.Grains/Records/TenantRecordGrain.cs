@@ -1,6 +1,7 @@
 using System.Text;
 using SaaSReference.Contracts.Quotas;
 using SaaSReference.Contracts.Records;
+using SaaSReference.Grains.Quotas;
 
 namespace SaaSReference.Grains.Records;
 
@@ -20,7 +21,7 @@ public sealed class TenantRecordState
 /// </summary>
 public sealed class TenantRecordGrain(
     [PersistentState("record", StorageNames.Platform)] IPersistentState<TenantRecordState> state,
-    TimeProvider time) : Grain, ITenantRecordGrain, IStoredSize
+    TimeProvider time) : TenantScopedGrain, ITenantRecordGrain, IStoredSize
 {
     public long StoredBytes => state.RecordExists ? Encoding.UTF8.GetByteCount(state.State.Json) : 0;
 

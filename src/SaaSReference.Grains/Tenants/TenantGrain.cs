@@ -282,6 +282,28 @@ public sealed partial class TenantGrain(
         return new(TenantChangeOutcome.Unchanged, Standing());
     }
 
+    public async Task<TenantChangeResult> SetWebhookAsync(Uri? url, string actor)
+    {
+        if (!state.RecordExists)
+        {
+            return new(TenantChangeOutcome.NotFound, null, $"No tenant has id '{TenantId}'.");
+        }
+        if (url is { IsAbsoluteUri: false })
+        {
+            throw new ArgumentException("A webhook address must be absolute.", nameof(url));
+        }
+        if (state.State.WebhookUrl == url)
+        {
+            return new(TenantChangeOutcome.Unchanged, Standing());
+        }
+        state.State.WebhookUrl = url;
+        await state.WriteStateAsync();
+        LogWebhookChanged(logger, TenantId, url is not null, actor);
+        return new(TenantChangeOutcome.Changed, Standing());
+    }
+
+    public Task<Uri?> GetWebhookAsync() => Task.FromResult(state.RecordExists ? state.State.WebhookUrl : null);
+
     public Task<TenantUsage?> GetUsageAsync()
     {
         if (!state.RecordExists)
@@ -450,6 +472,9 @@ public sealed partial class TenantGrain(
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Security event tenant.plan-changed: tenant {TenantId} {From} -> {To} by {Actor}, approved by {ApprovedBy}")]
     private static partial void LogPlanChanged(ILogger logger, string tenantId, string from, string to, string actor, string approvedBy);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Security event tenant.webhook-changed: tenant {TenantId} webhook set {IsSet} by {Actor}")]
+    private static partial void LogWebhookChanged(ILogger logger, string tenantId, bool isSet, string actor);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Security event tenant.overrides-changed: tenant {TenantId} by {Actor}, approved by {ApprovedBy}")]
     private static partial void LogOverridesChanged(ILogger logger, string tenantId, string actor, string approvedBy);

@@ -40,4 +40,7 @@ public sealed class TenantState
     [Id(15)] public int ConsecutiveViolations { get; set; }
     [Id(16)] public DateTimeOffset LastViolationWindow { get; set; }
     [Id(17)] public DateTimeOffset LastJudgedWindow { get; set; }
+
+    /// <summary>Where the tenant's notifications are also POSTed, set by its administrators.</summary>
+    [Id(18)] public Uri? WebhookUrl { get; set; }
 }

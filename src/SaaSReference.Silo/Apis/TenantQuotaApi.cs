@@ -120,7 +120,7 @@ public static class TenantQuotaApi
         var usages = await Task.WhenAll(page.Items.Select(entry => grains.GetGrain<ITenantGrain>(entry.TenantId).GetUsageAsync()));
         var configuration = platform.Configuration;
         var standings = platform.All.Where(s => s.Status != TenantStatus.Terminated).ToList();
-        var guaranteed = standings.Sum(s => s.EffectiveLimits(configuration.Settings).RequestsPerSecond);
+        var guaranteed = standings.Sum(s => CapacityPlanner.GuaranteedRate(s, configuration.Settings));
         var capacity = new PlatformCapacity(configuration.Settings.CapacityRequestsPerSecond, configuration.Settings.OverCommitRatio,
             configuration.Settings.GuaranteeBudget, guaranteed, standings.Count, configuration.Version);
         return TypedResults.Ok(new PlatformUsagePage([.. usages.OfType<TenantUsage>()], page.NextAfter, capacity));

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SaaSReference.Contracts.Tenants;
 using SaaSReference.Database;
+using SaaSReference.Database.Quotas;
 using SaaSReference.Silo.Security;
 
 namespace SaaSReference.Silo.Apis;
@@ -25,7 +26,8 @@ public static class TenantsApi
         return group;
     }
 
-    internal static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, CancellationToken cancellationToken)
+    internal static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, CapacityPlanner capacity,
+        CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<CreateTenantRequest>(request, MaxCreateBodyBytes, cancellationToken);
         if (problem is not null)
@@ -36,6 +38,14 @@ public static class TenantsApi
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
+        }
+
+        // 12.1.3f: a new tenant's guaranteed rate must fit the platform's capacity times the over-commit ratio.
+        var admission = await capacity.CanAdmitNewTenantAsync(cancellationToken: cancellationToken);
+        if (!admission.Admitted)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Platform capacity reached",
+                type: ChangeRequestsProblems.OverCommit, detail: admission.Describe());
         }
 
         var result = await grains.GetGrain<ITenantGrain>(body!.Id)

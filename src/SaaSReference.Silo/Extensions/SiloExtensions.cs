@@ -8,6 +8,7 @@ using SaaSReference.Grains;
 using SaaSReference.Grains.Quotas;
 using SaaSReference.Silo.Apis;
 using SaaSReference.Silo.Hosting;
+using SaaSReference.Silo.Quotas;
 using SaaSReference.Silo.Security;
 
 namespace SaaSReference.Silo.Extensions;
@@ -26,12 +27,18 @@ public static class SiloExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton<TenantCatalogStore>();
-        builder.Services.AddPlatformLimits();
         builder.Services.AddSingleton<TenantUsageMeter>();
-        builder.Services.AddHostedService<TenantUsageReporter>();
+        builder.Services.Configure<NotificationOptions>(builder.Configuration.GetSection(NotificationOptions.Section));
+        builder.Services.AddHttpClient(NotificationDispatcher.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddHttpClient(WebhookTargets.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(services => WebhookTargets.Handler(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NotificationOptions>>().Value));
+        builder.Services.AddSingleton<NotificationDispatcher>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<NotificationDispatcher>());
 
         // Registered before Orleans so that the schema is in place before the silo joins the cluster.
         builder.Services.AddSchemaMigration();
+        // After the migration: the watcher reads the quota tables.
+        builder.Services.AddPlatformLimits();
 
         builder.UseOrleans(silo =>
         {
@@ -67,8 +74,11 @@ public static class SiloExtensions
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IAbuseMonitorGrain>(0).StartAsync());
         });
 
+        // Registered after Orleans, so it stops before Orleans does and its last report still reaches the grains.
+        builder.Services.AddHostedService<TenantUsageReporter>();
         builder.Services.AddHealthChecks().AddCheck<SiloReadinessCheck>("orleans-silo");
         builder.Services.AddPlatformSecurity(builder.Configuration);
+        builder.Services.AddChangeRequests();
         builder.Services.AddExceptionHandler<ClusterExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(options => StrictJson.Configure(options.SerializerOptions));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Api:MaxRequestBodyBytes", 1L << 20));

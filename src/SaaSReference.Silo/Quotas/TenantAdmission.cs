@@ -1,6 +1,7 @@
 using SaaSReference.Contracts.Tenants;
 using SaaSReference.Database.Quotas;
 using SaaSReference.Grains.Quotas;
+using SaaSReference.Silo.Apis;
 using SaaSReference.Silo.Security;
 
 namespace SaaSReference.Silo.Quotas;
@@ -53,6 +54,6 @@ public sealed class TenantAdmission(RequestDelegate next)
 /// <summary>Problem types of the quota answers (the same URIs the gateway uses).</summary>
 public static class QuotaProblems
 {
-    public const string FrozenType = "https://saasreference.local/problems/tenant-frozen";
-    public const string QuotaExceededType = "https://saasreference.local/problems/quota-exceeded";
+    public const string FrozenType = ChangeRequestsProblems.BaseUri + "tenant-frozen";
+    public const string QuotaExceededType = ChangeRequestsProblems.BaseUri + "quota-exceeded";
 }

@@ -9,9 +9,12 @@ namespace SaaSReference.Silo.Security;
 /// <summary>Role names carried by platform principals (the <c>role</c> claim of an operator's access token).</summary>
 public static class Roles
 {
-    public const string Operator = "operator";
-    public const string Approver = "approver";
-    public const string Auditor = "auditor";
+    public const string Operator = AccessTokenClaims.OperatorRole;
+    public const string Approver = AccessTokenClaims.ApproverRole;
+    public const string Auditor = AccessTokenClaims.AuditorRole;
+
+    /// <summary>A tenant's administrator (a tenant role: always with that tenant's <c>tenant_id</c>).</summary>
+    public const string TenantAdmin = "tenant-admin";
 }
 
 /// <summary>Authorization policies the API groups require.</summary>
@@ -24,6 +27,19 @@ public static class Policies
     /// The route's <c>tenantId</c> is the caller's own tenant, or the caller is an operator (<see cref="TenantAccess"/>).
     /// </summary>
     public const string TenantMember = "tenant-member";
+
+    /// <summary>The route's tenant's administrators, or an operator: changing the tenant's own settings.</summary>
+    public const string TenantAdmin = "tenant-admin";
+
+    /// <summary>Platform staff: operators, approvers and auditors (reading change requests and the configuration).</summary>
+    public const string PlatformStaff = "platform-staff";
+
+    /// <summary>
+    /// 6.1.2a, 9.1.1c: deciding a change request: the approver role, signed in with MFA, never an operator or the
+    /// bootstrap key (<see cref="ChangeRequestsApproverRequirement"/>; its handler is registered by AddChangeRequests,
+    /// so without it the policy refuses everyone).
+    /// </summary>
+    public const string Approver = "approver";
 }
 
 public static class SecurityExtensions
@@ -54,6 +70,10 @@ public static class SecurityExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Operator, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Operator))
             .AddPolicy(Policies.TenantMember, policy => policy.RequireAuthenticatedUser().AddRequirements(new TenantMemberRequirement()))
+            .AddPolicy(Policies.TenantAdmin, policy => policy.RequireAuthenticatedUser().AddRequirements(new TenantMemberRequirement())
+                .RequireRole(Roles.TenantAdmin, Roles.Operator))
+            .AddPolicy(Policies.PlatformStaff, policy => policy.RequireAuthenticatedUser().RequireRole(PlatformClaims.PlatformRoles))
+            .AddPolicy(Policies.Approver, policy => policy.RequireAuthenticatedUser().AddRequirements(new ChangeRequestsApproverRequirement()))
             // 9.1.2a: anything not explicitly opened requires an authenticated caller.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 

@@ -45,6 +45,8 @@ public sealed class GatewayStack : IAsyncDisposable
         var all = new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Warning",
+            // The admission control needs the platform database; the stacks that test it switch it on.
+            ["Gateway:RateLimiting:Enabled"] = "false",
             // The fakes live on random ports: point the configured destinations at them.
         };
         foreach (var destination in destinations)

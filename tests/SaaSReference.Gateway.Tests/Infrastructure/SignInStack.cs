@@ -40,17 +40,25 @@ public sealed class SignInStack : IAsyncDisposable
     public IServiceProvider Services => Stack.Host.Services;
     public PostgresTicketStore Store => Services.GetRequiredService<PostgresTicketStore>();
 
-    public static async Task<SignInStack> StartAsync(PostgresFixture postgres, ITestOutputHelper? output)
+    /// <param name="postgres">The server the stack gets a fresh database on.</param>
+    /// <param name="output">Where the stack reports timings.</param>
+    /// <param name="settings">Laid over the sign-in settings (e.g. to switch on the admission control).</param>
+    public static async Task<SignInStack> StartAsync(PostgresFixture postgres, ITestOutputHelper? output,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var identity = new FakeIdentityProvider();
         await identity.StartAsync();
-        var settings = new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["ConnectionStrings:platform"] = await postgres.CreateDatabaseAsync("gw"),
             ["Gateway:Identity:Authority"] = identity.Authority,
             ["Gateway:Identity:ClientSecret"] = ClientSecret,
         };
-        return new SignInStack(identity, await GatewayStack.StartAsync(output, settings));
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        return new SignInStack(identity, await GatewayStack.StartAsync(output, all));
     }
 
     /// <summary>A signed-in user the way the OpenID Connect handler leaves one: claims from the id token.</summary>

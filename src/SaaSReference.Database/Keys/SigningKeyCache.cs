@@ -1,14 +1,16 @@
 using System.Collections.Frozen;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
-using SaaSReference.Database.Keys;
 
-namespace SaaSReference.Silo.Security;
+namespace SaaSReference.Database.Keys;
 
 /// <summary>
 /// The identity service's public signing keys, read straight from PostgreSQL (<see cref="SigningKeyStore"/>) so
 /// that token validation depends on neither the identity service nor the gateway being up (13.2.2c, 17.2.1a).
 /// Refreshed every <see cref="RefreshInterval"/> (a retired key stops being trusted within that time), and at
 /// once, at most every <see cref="UnknownKeyRetryInterval"/>, when a token names a key not yet known (rollover).
+/// Shared by the silo (authentication) and the gateway (whose tenant a request is charged to, 12.1.3b): one
+/// cache, one set of rules (<see cref="AccessTokenParameters"/>).
 /// </summary>
 public sealed partial class SigningKeyCache(SigningKeyStore store, TimeProvider time, ILogger<SigningKeyCache> logger) : IDisposable
 {

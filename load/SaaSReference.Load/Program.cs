@@ -1,0 +1,3 @@
+using SaaSReference.Load.Cli;
+
+return await LoadProgram.RunAsync(args, Console.Out);

@@ -1,0 +1,92 @@
+using System.Net.Http.Json;
+using SaaSReference.Load.Cli;
+using SaaSReference.Load.Engine;
+using SaaSReference.Load.Reports;
+using SaaSReference.Load.Stats;
+
+namespace SaaSReference.Load.Scenarios;
+
+/// <summary>
+/// `isolation` (12.1.3a/b/c): quiet tenants read at a steady rate within their plan, first alone, then while one
+/// noisy tenant sends 20 times its plan. Shows each quiet tenant's p99 in both phases and the ratio, how much of
+/// the noisy tenant's excess the gateway refused (429), and whether the abuse policy froze it (403 / status).
+/// Each tenant needs its own machine client (--client ID:SECRET, the last one is the noisy tenant).
+/// </summary>
+public sealed class IsolationScenario : ILoadScenario
+{
+    public string Name => "isolation";
+
+    public string Description => "quiet tenants' p99 with and without a noisy tenant at 20x its plan";
+
+    public async Task<RunReport> RunAsync(ScenarioEnvironment environment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var options = environment.Options;
+        var clients = environment.MachineClients.Distinct().ToList();
+        if (clients.Count < 2)
+        {
+            throw new InvalidOperationException("isolation needs machine clients of at least 2 tenants: pass --client ID:SECRET for each " +
+                "(the last is the noisy tenant). The local stack seeds only demo-worker; see load/README.md.");
+        }
+        var http = environment.CreateClient(environment.Gateway);
+        var tenants = new List<(string Tenant, string Token)>();
+        foreach (var (id, secret) in clients.TakeLast(options.QuietTenants + 1))
+        {
+            var (token, tenant) = await PlatformApi.MachineTokenAsync(http, id, secret, cancellationToken);
+            tenants.Add((tenant ?? throw new InvalidOperationException($"The token of {id} names no tenant."), token));
+            await PrepareAsync(http, tenant, token, cancellationToken);
+        }
+        var started = DateTimeOffset.UtcNow;
+        var duration = options.DurationOr(TimeSpan.FromSeconds(20));
+        var quietRate = options.Rate ?? Math.Max(1, (int)(options.PlanRps / 2));
+        var noisyRate = (int)Math.Ceiling(options.PlanRps * 20);
+        var quiet = tenants.Take(tenants.Count - 1).Select(t => Reader($"quiet-{t.Tenant}", http, t, new Inject(quietRate, TimeSpan.FromSeconds(1), duration), options)).ToList();
+        var noisyTenant = tenants[^1];
+        var noisy = Reader($"noisy-{noisyTenant.Tenant}", http, noisyTenant, new Inject(noisyRate, TimeSpan.FromSeconds(1), duration), options);
+
+        var alone = await environment.Runner.RunAsync("quiet tenants alone", quiet, cancellationToken);
+        var together = await environment.Runner.RunAsync("quiet tenants + noisy tenant", [.. quiet, noisy], cancellationToken);
+
+        var summary = new List<SummaryLine>();
+        var checks = new List<ThresholdResult>();
+        foreach (var q in quiet)
+        {
+            var before = alone[q.Name].Steps[0];
+            var after = together[q.Name].Steps[0];
+            var ratio = before.P99Ms > 0 ? after.P99Ms / before.P99Ms : 0;
+            summary.Add(new($"{q.Name} p99 ms alone / with noisy / ratio", $"{Format.Ms(before.P99Ms)} / {Format.Ms(after.P99Ms)} / {Format.Ratio(after.P99Ms, before.P99Ms)}"));
+            checks.Add(new($"{q.Name}: p99 with the noisy tenant <= {Format.Number(options.MaxP99Ratio)} x alone", ratio, ratio <= options.MaxP99Ratio));
+            checks.Add(new($"{q.Name}: no request refused while within plan", after.Failed + before.Failed, after.Failed + before.Failed == 0));
+        }
+        var n = together[noisy.Name].Steps[0];
+        var refused = n.Errors.Where(e => e.Status == 429).Sum(e => e.Count);
+        var frozenAnswers = n.Errors.Where(e => e.Status == 403).Sum(e => e.Count);
+        var allowed = (options.PlanRps * together[noisy.Name].Duration.TotalSeconds) + (2 * options.PlanRps);
+        var excess = Math.Max(0, n.Count - allowed);
+        string? status = environment.OperatorKey is { } key ? await PlatformApi.TenantStatusAsync(http, key, noisyTenant.Tenant, cancellationToken) : null;
+        summary.Add(new($"{noisy.Name} sent / accepted / refused 429 / refused 403", $"{n.Count} / {n.Ok} / {refused} / {frozenAnswers}"));
+        summary.Add(new($"{noisy.Name} excess over plan refused at the gateway", excess > 0 ? Format.Percent(Math.Min(1, refused / excess)) : "no excess"));
+        summary.Add(new($"{noisy.Name} frozen by the abuse policy", frozenAnswers > 0 || status == "frozen"
+            ? $"yes (403 answers: {frozenAnswers}, status: {status ?? "unknown"})" : $"no (status: {status ?? "unknown: no operator key"})"));
+        foreach (var line in summary)
+        {
+            environment.Output.WriteLine($"{line.Label}: {line.Value}");
+        }
+        return ScenarioCatalog.Report(environment, Name, started, [alone, together], summary, checks);
+    }
+
+    private static Scenario Reader(string name, HttpClient http, (string Tenant, string Token) tenant, LoadSimulation simulation, LoadOptions options) =>
+        new(name, [new Step("read-record", c => HttpSteps.SendAsync(http,
+            HttpSteps.Get($"/api/tenants/{tenant.Tenant}/records/load/probe", bearer: tenant.Token), c.CancellationToken))], [simulation])
+        { WarmUp = options.WarmUp ?? TimeSpan.Zero, MaxIterations = options.MaxRequests };
+
+    private static async Task PrepareAsync(HttpClient http, string tenant, string token, CancellationToken cancellationToken)
+    {
+        var result = await HttpSteps.SendAsync(http, HttpSteps.Request(HttpMethod.Put, $"/api/tenants/{tenant}/records/load/probe",
+            JsonContent.Create(new { purpose = "isolation load scenario" }), bearer: token), cancellationToken);
+        if (!result.IsOk)
+        {
+            throw new InvalidOperationException($"Writing the probe record of tenant {tenant} was answered {result.StatusCode} {result.Reason}.");
+        }
+    }
+}

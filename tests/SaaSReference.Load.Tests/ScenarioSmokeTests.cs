@@ -1,0 +1,84 @@
+using System.Text.Json;
+using SaaSReference.Load.Cli;
+
+namespace SaaSReference.Load.Tests;
+
+/// <summary>Each shipped scenario, for a second or two, against <see cref="FakePlatform"/> on loopback.</summary>
+public sealed class ScenarioSmokeTests : IAsyncLifetime
+{
+    private readonly string _reports = Path.Combine(Path.GetTempPath(), "load-smoke-" + Guid.NewGuid().ToString("N"));
+    private FakePlatform _platform = null!;
+
+    public async Task InitializeAsync() => _platform = await FakePlatform.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _platform.DisposeAsync();
+        if (Directory.Exists(_reports))
+        {
+            Directory.Delete(_reports, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Baseline_ComparesGatewayAndSilo()
+    {
+        var (code, output, report) = await RunAsync("baseline", "--silo", _platform.Url.ToString(), "--rate", "20", "--duration", "1s", "--warmup", "200ms");
+        Assert.Equal(0, code);
+        Assert.Contains("ratio gateway / silo, p99", output, StringComparison.Ordinal);
+        Assert.Equal(2, report.GetProperty("phases").GetArrayLength());
+        Assert.Equal(20, Step(report, 0).GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Isolation_RefusesTheNoisyTenantsExcess_AndNotTheQuietTenants()
+    {
+        var (code, output, report) = await RunAsync("isolation", "--client", "alpha-worker:secret", "--client", "bravo-worker:secret",
+            "--client", "noisy-worker:secret", "--duration", "1s", "--max-p99-ratio", "1000");
+        Assert.True(code == 0, output);
+        Assert.Contains("quiet-alpha p99 ms alone / with noisy / ratio", output, StringComparison.Ordinal);
+        var noisy = report.GetProperty("phases")[1].GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("scenario").GetString() == "noisy-noisy");
+        var errors = noisy.GetProperty("steps")[0].GetProperty("errors");
+        Assert.True(errors[0].GetProperty("status").GetInt32() == 429 && errors[0].GetProperty("count").GetInt64() > 100, errors.ToString());
+    }
+
+    [Fact]
+    public async Task Tenants_ProvisionsExactlyN()
+    {
+        var (code, output, _) = await RunAsync("tenants", "--tenants", "25", "--copies", "3", "--duration", "10s");
+        Assert.True(code == 0, output);
+        Assert.Equal(25, _platform.CreatedTenants.Count);
+        Assert.Contains("tenants created / failed | 25 / 0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Signin_IssuesMachineTokens()
+    {
+        var (code, output, report) = await RunAsync("signin", "--client", "alpha-worker:secret", "--copies", "2", "--duration", "1s", "--warmup", "200ms");
+        Assert.True(code == 0, output);
+        Assert.True(Step(report, 0).GetProperty("ok").GetInt64() > 10);
+    }
+
+    [Fact]
+    public async Task Http_WithAThresholdItMisses_ExitsWithOne()
+    {
+        var (code, output, report) = await RunAsync("http", "--url", _platform.Url + "health", "--copies", "2", "--duration", "1s",
+            "--threshold", "p99<0.000001");
+        Assert.Equal(1, code);
+        Assert.Contains("**failed**", output, StringComparison.Ordinal);
+        Assert.False(report.GetProperty("passed").GetBoolean());
+    }
+
+    private async Task<(int Code, string Output, JsonElement Report)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        string[] common = ["--target", _platform.Url.ToString(), "--operator-key", FakePlatform.OperatorKey, "--reports", _reports, "--plain"];
+        var code = await LoadProgram.RunAsync([.. args, .. common], output);
+        var json = Directory.GetFiles(_reports, "report.json", SearchOption.AllDirectories).Single();
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        return (code, output.ToString(), document.RootElement.Clone());
+    }
+
+    private static JsonElement Step(JsonElement report, int phase) =>
+        report.GetProperty("phases")[phase].GetProperty("scenarios")[0].GetProperty("steps")[0];
+}
