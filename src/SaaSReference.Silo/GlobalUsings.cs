@@ -1,2 +1,3 @@
 global using SaaSReference.Silo.Apis;
 global using SaaSReference.Silo.Extensions;
+global using SaaSReference.ServiceDefaults.Http;

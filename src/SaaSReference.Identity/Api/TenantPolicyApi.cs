@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using SaaSReference.ServiceDefaults.Http;
 using SaaSReference.Identity.Account;
 using SaaSReference.Identity.Data;
 using SaaSReference.Identity.Events;
@@ -22,7 +23,7 @@ public static class TenantPolicyApi
         var group = endpoints.MapGroup("/api/tenants/{tenantId}/sign-in-policy")
             .RequireAuthorization(UsersApi.PolicyName)
             // 6.2.1c: an administrator's answers are not kept by any cache.
-            .AddEndpointFilter(UsersApi.NoStore);
+            .AddEndpointFilter(NoStore.Filter);
         group.MapGet("", GetAsync);
         group.MapPut("", SetAsync);
         return group;
@@ -53,7 +54,7 @@ public static class TenantPolicyApi
         {
             return Forbidden();
         }
-        var (body, problem) = await StrictJsonBody.ReadAsync<SetSignInPolicyRequest>(http.Request, MaxBodyBytes, http.RequestAborted);
+        var (body, problem) = await JsonBody.ReadAsync<SetSignInPolicyRequest>(http.Request, MaxBodyBytes, http.RequestAborted);
         if (problem is not null)
         {
             return problem;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using OpenIddict.Validation.AspNetCore;
 using SaaSReference.Identity.Data;
+using SaaSReference.ServiceDefaults.Http;
 using SaaSReference.Identity.Events;
 using SaaSReference.Identity.Security;
 using SaaSReference.Identity.Tenants;
@@ -29,7 +30,7 @@ public static class UsersApi
         var group = endpoints.MapGroup("/api/users")
             .RequireAuthorization(PolicyName)
             // 6.2.1c: account data and temporary passwords must not be kept by any cache.
-            .AddEndpointFilter(NoStore);
+            .AddEndpointFilter(NoStore.Filter);
         group.MapPost("/", CreateAsync);
         group.MapPost("/{id}/reset-password", PasswordResets.ResetAsync);
         return group;
@@ -120,11 +121,4 @@ public static class UsersApi
 
     private static ProblemHttpResult Duplicate() => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
         title: "Email already in use", detail: "An account with this email address exists already.");
-
-    /// <summary>6.2.1c: marks the answer <c>Cache-Control: no-store</c> (also used by <see cref="TenantPolicyApi"/>).</summary>
-    internal static async ValueTask<object?> NoStore(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        context.HttpContext.Response.Headers.CacheControl = "no-store";
-        return await next(context);
-    }
 }

@@ -91,7 +91,7 @@ public static class ChangeRequestsInput
         }
         catch (JsonException exception)
         {
-            errors["payload"] = [JsonErrorText.Describe(exception)];
+            errors["payload"] = [JsonErrorText.Describe(exception).Message];
             return null;
         }
     }

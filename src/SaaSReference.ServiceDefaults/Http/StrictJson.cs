@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace SaaSReference.Silo.Apis;
+namespace SaaSReference.ServiceDefaults.Http;
 
 /// <summary>
 /// The API's JSON rules: camelCase, unknown members refused (a typo must not be silently dropped), required

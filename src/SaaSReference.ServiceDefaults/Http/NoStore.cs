@@ -1,4 +1,6 @@
-namespace SaaSReference.Silo.Apis;
+using Microsoft.AspNetCore.Http;
+
+namespace SaaSReference.ServiceDefaults.Http;
 
 /// <summary>6.2.1c: API answers carry tenant and operator data; no client or intermediary may cache them.</summary>
 public static class NoStore
