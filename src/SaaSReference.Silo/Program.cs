@@ -8,6 +8,7 @@ var app = builder.Build();
 app.UseProblemDetailsForErrors();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseMiddleware<SaaSReference.Silo.Audit.AuditActor>();
 app.UseMiddleware<SaaSReference.Silo.Quotas.TenantAdmission>();
 
 app.MapDefaultEndpoints();
@@ -16,6 +17,7 @@ app.MapTenantQuotaApi();
 app.MapRecordsApi();
 app.MapTenantWebhookApi();
 app.MapChangeRequestsApis();
+SaaSReference.Silo.Audit.AuditApi.MapAuditApi(app);
 app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
 
 app.Run();

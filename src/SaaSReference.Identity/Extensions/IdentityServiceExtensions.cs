@@ -85,6 +85,7 @@ public static class IdentityServiceExtensions
         services.AddScoped<UserSeeder>();
         services.AddScoped<UserAccounts>();
 
+        services.AddAuditSecurityEvents(configuration); // 12.4.3a: security events also into the audit trail
         services.TryAddSingleton<ISecurityEventSink, LoggingSecurityEventSink>();
         services.AddUsersApi();
         return builder;

@@ -7,6 +7,7 @@ using SaaSReference.Database.Quotas;
 using SaaSReference.Grains;
 using SaaSReference.Grains.Quotas;
 using SaaSReference.Silo.Apis;
+using SaaSReference.Silo.Audit;
 using SaaSReference.Silo.Hosting;
 using SaaSReference.Silo.Quotas;
 using SaaSReference.Silo.Security;
@@ -39,6 +40,8 @@ public static class SiloExtensions
         builder.Services.AddSchemaMigration();
         // After the migration: the watcher reads the quota tables.
         builder.Services.AddPlatformLimits();
+        // 12.4.2a: before Orleans, so the audit writer stops (and flushes) after the last grain call it records.
+        builder.Services.AddSiloAudit(builder.Configuration);
 
         builder.UseOrleans(silo =>
         {
@@ -67,6 +70,7 @@ public static class SiloExtensions
             // Failure detection tuned for fast failover: see docs/failover.md for the values and the measured time.
             silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
             silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = orleans.ResponseTimeout);
+            silo.AddIncomingGrainCallFilter<SaaSReference.Grains.Audit.AuditCallFilter>(); // 12.4.3a/b: before quotas, so refusals are recorded
             // 12.1.3a-c: every call to a tenant's grains passes its quotas first, in one place.
             silo.AddIncomingGrainCallFilter<TenantQuotaCallFilter>();
             // The whole silo sheds load before it falls over; per-tenant bulkheads are in the filter.
