@@ -30,6 +30,10 @@ public static class AuditEventTypes
     public static readonly AuditEventType IdentityOther = new("identity.other", "identity", AuditSeverity.Notice, false,
         "A security event of the identity service not yet named in this catalogue (its own type is in the field `event`).", ["event"]);
 
+    // 6.1.2a, 12.1.2b/c/f: four-eyes change requests, each act committed before it is answered.
+    private static AuditEventType ChangeRequest(string name, AuditSeverity severity, string description) =>
+        new("change-request." + name, "silo", severity, true, description, ["requestId", "kind", "details"]);
+
     // 9.1.2a, 12.1.3c: refusals at the gateway (catalogued; the gateway hook is not wired yet, docs/audit.md).
     public static readonly AuditEventType GatewayDenied = new("gateway.request-denied", "gateway", AuditSeverity.Warning, false,
         "A request refused at the gateway: 401, 403 or 429.", ["status", "path"]);
@@ -47,6 +51,12 @@ public static class AuditEventTypes
         Identity("tenant.policy-changed", AuditSeverity.Notice), Identity("sign-in.tenant-suspended", AuditSeverity.Warning),
         Identity("token.tenant-suspended", AuditSeverity.Warning), Identity("tenant.quota-exceeded", AuditSeverity.Warning),
         IdentityOther, GatewayDenied, GatewayFrozenRefused,
+        ChangeRequest("requested", AuditSeverity.Notice, "An operator asked for a privileged change (unfreeze, plan, overrides, configuration)."),
+        ChangeRequest("approved", AuditSeverity.Notice, "A second person approved a change request, and it was applied."),
+        ChangeRequest("rejected", AuditSeverity.Notice, "A second person rejected a change request."),
+        ChangeRequest("failed", AuditSeverity.Warning, "An approved change could no longer be applied."),
+        ChangeRequest("expired", AuditSeverity.Notice, "A change request went stale without a decision."),
+        ChangeRequest("refused", AuditSeverity.Warning, "A request or decision refused: self-approval, no MFA, not an approver, stale, bad input."),
     ];
 
     private static readonly Dictionary<string, AuditEventType> ByName = All.ToDictionary(type => type.Name, StringComparer.Ordinal);

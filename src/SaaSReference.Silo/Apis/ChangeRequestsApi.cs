@@ -40,20 +40,20 @@ public static class ChangeRequestsApi
         var (body, problem) = await JsonBody.ReadAsync<CreateChangeRequestBody>(request, MaxCreateBodyBytes, cancellationToken);
         if (problem is not null)
         {
-            services.Audit.Refusal(actor, null, null, null, "The request body could not be read.");
+            await services.Audit.Refusal(actor, null, null, null, "The request body could not be read.");
             return problem;
         }
         var (input, errors) = ChangeRequestsInput.Parse(body!);
         if (input is null)
         {
-            services.Audit.Refusal(actor, null, null, body!.TenantId is { } t && TenantId.IsValid(t) ? t : null, $"Invalid: {string.Join(", ", errors.Keys)}");
+            await services.Audit.Refusal(actor, null, null, body!.TenantId is { } t && TenantId.IsValid(t) ? t : null, $"Invalid: {string.Join(", ", errors.Keys)}");
             return TypedResults.ValidationProblem(errors, title: "Invalid change request");
         }
 
         var current = await services.CurrentAsync(cancellationToken);
         if (await services.Preflight.CheckAsync(input.Kind, input.TenantId, input.Payload, current, cancellationToken) is { } refusal)
         {
-            services.Audit.Refusal(actor, null, input.Kind, input.TenantId, refusal.Detail);
+            await services.Audit.Refusal(actor, null, input.Kind, input.TenantId, refusal.Detail);
             return refusal.ToResult();
         }
         // A configuration request changes the version current now; approving it after another change would undo that one.
@@ -61,7 +61,7 @@ public static class ChangeRequestsApi
         var now = services.Time.GetUtcNow();
         var created = await services.Store.CreateAsync(
             new NewChangeRequest(input.Kind, input.TenantId, payload, input.Reason, actor, now, now + current.Settings.ApprovalLifetime), cancellationToken);
-        services.Audit.RequestMade(created);
+        await services.Audit.RequestMade(created);
         return TypedResults.Created($"/api/change-requests/{created.Id}", ChangeRequestResponse.From(created));
     }
 

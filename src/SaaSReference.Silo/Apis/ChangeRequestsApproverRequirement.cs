@@ -46,16 +46,15 @@ public sealed class ChangeRequestsApproverRequirement : IAuthorizationRequiremen
 /// <summary>Evaluates <see cref="ChangeRequestsApproverRequirement"/> and records each refusal as a security event.</summary>
 public sealed class ChangeRequestsApproverHandler(ChangeRequestsAudit audit) : AuthorizationHandler<ChangeRequestsApproverRequirement>
 {
-    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ChangeRequestsApproverRequirement requirement)
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, ChangeRequestsApproverRequirement requirement)
     {
         if (ChangeRequestsApproverRequirement.Refusal(context.User) is not { } reason)
         {
             context.Succeed(requirement);
-            return Task.CompletedTask;
+            return;
         }
         var id = context.Resource is HttpContext http && Guid.TryParse(http.GetRouteValue("id") as string, out var parsed) ? parsed : (Guid?)null;
-        audit.Refusal(context.User.Identity?.Name ?? "anonymous", id, null, null, reason);
+        await audit.Refusal(context.User.Identity?.Name ?? "anonymous", id, null, null, reason);
         context.Fail(new AuthorizationFailureReason(this, reason));
-        return Task.CompletedTask;
     }
 }

@@ -1,13 +1,13 @@
+using SaaSReference.Database.Audit;
 using SaaSReference.Database.Quotas;
 
 namespace SaaSReference.Silo.Apis;
 
 /// <summary>
-/// 12.1.2b/c: every change request, decision and refusal as a structured security event, under the category
-/// <see cref="Category"/>, with actor, request id, kind and tenant as named properties so that the audit trail can
-/// take them from the log pipeline without parsing text.
+/// 12.1.2b/c, 12.4.3a: every change request, decision and refusal, as a structured log event under the category
+/// <see cref="Category"/> and as a record of the audit trail, committed before the answer is sent (privileged acts).
 /// </summary>
-public sealed partial class ChangeRequestsAudit(ILoggerFactory loggerFactory)
+public sealed partial class ChangeRequestsAudit(ILoggerFactory loggerFactory, IAuditTrail trail)
 {
     public const string Category = "SaaSReference.Silo.SecurityEvents";
 
@@ -20,28 +20,43 @@ public sealed partial class ChangeRequestsAudit(ILoggerFactory loggerFactory)
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Category);
 
-    public void RequestMade(ChangeRequest request) =>
+    public Task RequestMade(ChangeRequest request) =>
         Success(Requested, request.RequestedBy, request, request.Reason);
 
-    public void ApprovedAndApplied(ChangeRequest request) =>
+    public Task ApprovedAndApplied(ChangeRequest request) =>
         Success(Approved, request.DecidedBy ?? "", request, $"requestedBy={request.RequestedBy} outcome={request.Outcome}");
 
-    public void RejectedBy(ChangeRequest request) =>
+    public Task RejectedBy(ChangeRequest request) =>
         Success(Rejected, request.DecidedBy ?? "", request, $"requestedBy={request.RequestedBy} note={request.DecisionNote}");
 
-    public void ApprovedButFailed(ChangeRequest request) =>
-        LogFailure(_logger, Failed, request.DecidedBy ?? "", request.Id.ToString(), ChangeRequestText.Of(request.Kind), request.TenantId,
-            "failed", $"requestedBy={request.RequestedBy} outcome={request.Outcome}");
+    public Task ApprovedButFailed(ChangeRequest request)
+    {
+        var details = $"requestedBy={request.RequestedBy} outcome={request.Outcome}";
+        LogFailure(_logger, Failed, request.DecidedBy ?? "", request.Id.ToString(), ChangeRequestText.Of(request.Kind), request.TenantId, "failed", details);
+        return RecordAsync(Failed, request.DecidedBy ?? "", request.Id.ToString(), ChangeRequestText.Of(request.Kind), request.TenantId, "failed", details);
+    }
 
-    public void ExpiredUndecided(ChangeRequest request) =>
+    public Task ExpiredUndecided(ChangeRequest request) =>
         Success(Expired, "platform", request, $"requestedBy={request.RequestedBy} requestedAt={request.RequestedAt:O}");
 
     /// <summary>A request not made or a decision not taken, and why (self-approval, no MFA, stale, bad input, ...).</summary>
-    public void Refusal(string actor, Guid? id, ChangeRequestKind? kind, string? tenantId, string reason) =>
-        LogFailure(_logger, Refused, actor, id?.ToString(), kind is { } k ? ChangeRequestText.Of(k) : null, tenantId, "refused", reason);
+    public Task Refusal(string actor, Guid? id, ChangeRequestKind? kind, string? tenantId, string reason)
+    {
+        var kindText = kind is { } k ? ChangeRequestText.Of(k) : null;
+        LogFailure(_logger, Refused, actor, id?.ToString(), kindText, tenantId, "refused", reason);
+        return RecordAsync(Refused, actor, id?.ToString(), kindText, tenantId, "refused", reason);
+    }
 
-    private void Success(string type, string actor, ChangeRequest request, string details) =>
+    private Task Success(string type, string actor, ChangeRequest request, string details)
+    {
         LogSuccess(_logger, type, actor, request.Id.ToString(), ChangeRequestText.Of(request.Kind), request.TenantId, "success", details);
+        return RecordAsync(type, actor, request.Id.ToString(), ChangeRequestText.Of(request.Kind), request.TenantId, "success", details);
+    }
+
+    private Task RecordAsync(string type, string actor, string? id, string? kind, string? tenantId, string outcome, string details) =>
+        trail.WriteNowAsync(new AuditEvent(AuditEventTypes.Find(type)!, string.IsNullOrWhiteSpace(actor) ? "anonymous" : actor,
+            Contracts.Tenants.TenantId.IsValid(tenantId) ? tenantId : null, id ?? "",
+            outcome, new Dictionary<string, string>(StringComparer.Ordinal) { ["requestId"] = id ?? "", ["kind"] = kind ?? "", ["details"] = details }));
 
     [LoggerMessage(EventId = 9100, Level = LogLevel.Information,
         Message = "Security event {SecurityEventType} actor={Actor} request={ChangeRequestId} kind={ChangeRequestKind} tenant={TenantId} outcome={Outcome} {Details}")]

@@ -30,7 +30,7 @@ public static class ChangeRequestsDecisions
         var note = body is null ? null : ChangeRequestsInput.Text(body.Note, "note", required: !approve, errors);
         if (problem is not null || errors.Count > 0)
         {
-            audit.Refusal(actor, id, null, null, "The decision's body is invalid.");
+            await audit.Refusal(actor, id, null, null, "The decision's body is invalid.");
             return problem ?? TypedResults.ValidationProblem(errors, title: "Invalid decision");
         }
 
@@ -38,12 +38,12 @@ public static class ChangeRequestsDecisions
         var now = services.Time.GetUtcNow();
         if (await services.Store.GetAsync(id, cancellationToken) is not { } existing)
         {
-            audit.Refusal(actor, id, null, null, "No such change request.");
+            await audit.Refusal(actor, id, null, null, "No such change request.");
             return ChangeRequestsProblems.NotFound(id);
         }
         if (Refuse(existing, actor, now, lifetime) is { } refusal)
         {
-            audit.Refusal(actor, id, existing.Kind, existing.TenantId, refusal.Detail);
+            await audit.Refusal(actor, id, existing.Kind, existing.TenantId, refusal.Detail);
             if (refusal.Type == ChangeRequestsProblems.Expired)
             {
                 await services.ExpireAsync(id, lifetime, cancellationToken);
@@ -60,12 +60,12 @@ public static class ChangeRequestsDecisions
             var now2 = services.Time.GetUtcNow();
             var latest = await services.ExpireAsync(id, lifetime, cancellationToken) ?? await services.Store.GetAsync(id, cancellationToken) ?? existing;
             var raced = Refuse(latest, actor, now2, lifetime) ?? AlreadyDecided(latest);
-            audit.Refusal(actor, id, existing.Kind, existing.TenantId, raced.Detail);
+            await audit.Refusal(actor, id, existing.Kind, existing.TenantId, raced.Detail);
             return raced.ToResult();
         }
         if (!approve)
         {
-            audit.RejectedBy(decided);
+            await audit.RejectedBy(decided);
             return TypedResults.Ok(ChangeRequestResponse.From(decided));
         }
         return await ExecuteAsync(decided, actor, note, services);
@@ -84,17 +84,17 @@ public static class ChangeRequestsDecisions
             var unknown = await services.Store.RecordOutcomeAsync(claimed.Id, approver, applied: false,
                 "Not confirmed: the platform did not answer while the change was being made. Check the tenant or the configuration before requesting it again.",
                 CancellationToken.None);
-            services.Audit.ApprovedButFailed(unknown ?? claimed);
+            await services.Audit.ApprovedButFailed(unknown ?? claimed);
             throw;
         }
         var recorded = await services.Store.RecordOutcomeAsync(claimed.Id, approver, execution.Applied, execution.Outcome, CancellationToken.None)
             ?? claimed with { Outcome = execution.Outcome, Status = execution.Applied ? ChangeRequestStatus.Approved : ChangeRequestStatus.Failed };
         if (execution.Applied)
         {
-            services.Audit.ApprovedAndApplied(recorded);
+            await services.Audit.ApprovedAndApplied(recorded);
             return TypedResults.Ok(ChangeRequestResponse.From(recorded));
         }
-        services.Audit.ApprovedButFailed(recorded);
+        await services.Audit.ApprovedButFailed(recorded);
         return ChangeRequestsProblems.Problem(StatusCodes.Status409Conflict, ChangeRequestsProblems.ChangeFailed, "The change could not be applied",
             execution.Outcome, new Dictionary<string, object?> { ["request"] = ChangeRequestResponse.From(recorded) });
     }

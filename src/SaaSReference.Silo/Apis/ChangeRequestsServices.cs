@@ -30,7 +30,7 @@ public sealed class ChangeRequestsServices(
         var lifetime = (await CurrentAsync(cancellationToken)).Settings.ApprovalLifetime;
         foreach (var expired in await store.ExpireStaleAsync(time.GetUtcNow(), lifetime, cancellationToken))
         {
-            audit.ExpiredUndecided(expired);
+            await audit.ExpiredUndecided(expired);
         }
     }
 
@@ -40,7 +40,7 @@ public sealed class ChangeRequestsServices(
         var expired = await store.ExpireAsync(id, time.GetUtcNow(), lifetime, cancellationToken);
         if (expired is not null)
         {
-            audit.ExpiredUndecided(expired);
+            await audit.ExpiredUndecided(expired);
         }
         return expired;
     }

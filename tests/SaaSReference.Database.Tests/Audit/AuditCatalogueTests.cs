@@ -29,7 +29,7 @@ public sealed class AuditCatalogueTests
     {
         Assert.Equal(AuditEventTypes.All.Count, AuditEventTypes.All.Select(t => t.Name).Distinct(StringComparer.Ordinal).Count());
         Assert.All(AuditEventTypes.All, type => Assert.False(string.IsNullOrWhiteSpace(type.Description)));
-        Assert.All(AuditEventTypes.All, type => Assert.Matches("^[a-z]+\\.[a-z.-]+$", type.Name));
+        Assert.All(AuditEventTypes.All, type => Assert.Matches("^[a-z][a-z-]*\\.[a-z.-]+$", type.Name));
     }
 
     [Fact]
