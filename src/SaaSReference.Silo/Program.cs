@@ -1,3 +1,12 @@
+// 12.4.2a: the audit trail's verify from the command line, without starting the silo.
+if (args.Length > 0 && args[0] == SaaSReference.Database.Audit.AuditVerifyCommand.Name)
+{
+    var configuration = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
+    var auditOptions = configuration.GetSection(SaaSReference.Database.Audit.AuditOptions.Section).Get<SaaSReference.Database.Audit.AuditOptions>() ?? new();
+    return await SaaSReference.Database.Audit.AuditVerifyCommand.RunAsync(
+        [.. args[1..].Where(a => !a.Contains('=', StringComparison.Ordinal))], configuration.GetConnectionString("platform"), auditOptions, Console.Out);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -20,7 +29,8 @@ app.MapChangeRequestsApis();
 SaaSReference.Silo.Audit.AuditApi.MapAuditApi(app);
 app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to in-process tests.</summary>
 public partial class Program;

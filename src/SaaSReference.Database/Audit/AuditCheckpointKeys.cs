@@ -44,6 +44,9 @@ public sealed class AuditCheckpointKeys : IDisposable
 
     public string? SigningKeyId { get; }
 
+    /// <summary>The signing key's public half (SubjectPublicKeyInfo DER), to hand to verifiers; null for a verifier.</summary>
+    public byte[]? SigningPublicKey => _signing?.ExportSubjectPublicKeyInfo();
+
     /// <summary>A new P-256 key as PKCS#8 (for development and tests; production keys come from a secret store).</summary>
     public static byte[] NewPrivateKey()
     {
