@@ -3,7 +3,10 @@ using System.Net.Http.Json;
 
 namespace SaaSReference.AppHost;
 
-/// <summary>Creates the demo tenant through the gateway at first start; later starts find it there.</summary>
+/// <summary>
+/// Creates the demo tenant (and the load runner's tenants, <see cref="LoadSeed"/>) through the gateway at first
+/// start; later starts find them there.
+/// </summary>
 internal static class DemoSeed
 {
     public const string TenantId = "demo";
@@ -12,11 +15,21 @@ internal static class DemoSeed
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{LocalPorts.Gateway}/"), Timeout = TimeSpan.FromSeconds(15) };
         http.DefaultRequestHeaders.Add("X-Operator-Key", bootstrapKey);
+        var outcome = await EnsureTenantAsync(http, TenantId, "Demo tenant", cancellationToken);
+        foreach (var (_, tenantId) in LoadSeed.MachineClients)
+        {
+            await EnsureTenantAsync(http, tenantId, "Load test " + tenantId, cancellationToken);
+        }
+        return outcome;
+    }
+
+    private static async Task<string> EnsureTenantAsync(HttpClient http, string tenantId, string displayName, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                using var response = await http.PostAsJsonAsync("api/tenants", new { id = TenantId, displayName = "Demo tenant" }, cancellationToken);
+                using var response = await http.PostAsJsonAsync("api/tenants", new { id = tenantId, displayName }, cancellationToken);
                 var outcome = response.StatusCode switch
                 {
                     HttpStatusCode.Created => "created now",

@@ -25,5 +25,14 @@ internal static class IdentitySeed
         environment["Identity__Seed__MachineClients__0__ClientId"] = PlatformResources.DemoMachineClientId;
         environment["Identity__Seed__MachineClients__0__ClientSecret"] = platform.Secrets.DemoMachineClientSecret!;
         environment["Identity__Seed__MachineClients__0__TenantId"] = DemoSeed.TenantId;
+        // The load runner's machine clients (load/README.md), after the demo client.
+        for (var i = 0; i < LoadSeed.MachineClients.Count; i++)
+        {
+            var (clientId, tenantId) = LoadSeed.MachineClients[i];
+            var prefix = $"Identity__Seed__MachineClients__{i + 1}__";
+            environment[prefix + "ClientId"] = clientId;
+            environment[prefix + "ClientSecret"] = platform.Secrets.LoadMachineClientSecrets![clientId];
+            environment[prefix + "TenantId"] = tenantId;
+        }
     }
 }

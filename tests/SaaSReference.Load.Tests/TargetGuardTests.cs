@@ -51,11 +51,18 @@ public sealed class TargetGuardTests
     [InlineData("7", 7)]
     public void Duration_IsParsed(string text, double seconds) => Assert.Equal(seconds, LoadOptions.ParseDuration(text).TotalSeconds, 6);
 
-    [Theory]
-    [InlineData("nonsense")]
-    [InlineData("failover")]
-    public async Task Command_UnknownOrUnimplementedScenario_ExitsWithTwo(string scenario) =>
-        Assert.Equal(2, await LoadProgram.RunAsync([scenario], TextWriter.Null));
+    [Fact]
+    public async Task Command_UnknownScenario_ExitsWithTwo() =>
+        Assert.Equal(2, await LoadProgram.RunAsync(["nonsense"], TextWriter.Null));
+
+    [Fact]
+    public async Task Failover_WithATarget_IsRefusedBeforeStartingAnything()
+    {
+        // failover must own the processes it kills: it never runs against a given deployment.
+        var output = new StringWriter();
+        Assert.Equal(3, await LoadProgram.RunAsync(["failover", "--target", "http://127.0.0.1:1/"], output));
+        Assert.Contains("starts its own stack", output.ToString(), StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task Command_BadOption_ExitsWithTwo() =>

@@ -35,8 +35,17 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"{Name} is running already.");
         }
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(BuildOutput.Assembly(Project));
+        var assembly = BuildOutput.Assembly(Project);
+        // The service's own build folder is its content root, so it reads its own appsettings.json (the silo's
+        // failure-detection settings, the gateway's routes), as it does when deployed.
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+        };
+        start.ArgumentList.Add(assembly);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Urls"] = $"http://127.0.0.1:{HttpPort}";
         start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "";

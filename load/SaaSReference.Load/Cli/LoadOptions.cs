@@ -16,7 +16,10 @@ public sealed class LoadOptions
     public int? Rate { get; set; }
     public int? Copies { get; set; }
     public long? MaxRequests { get; set; }
-    public int Tenants { get; set; } = 1000;
+    /// <summary>--tenants: tenants to provision (tenants, default 1,000) or to spread the load over (failover, default 4).</summary>
+    public int? Tenants { get; set; }
+    /// <summary>--variant: the failover fault (kill, stop, identity-kill, postgres-restart; default kill).</summary>
+    public string? Variant { get; set; }
     public int QuietTenants { get; set; } = 3;
     public double PlanRps { get; set; } = 10;
     public double MaxP99Ratio { get; set; } = 3;
@@ -57,6 +60,7 @@ public sealed class LoadOptions
                 case "--copies": o.Copies = Positive(Value(), name); break;
                 case "--max-requests": o.MaxRequests = Positive(Value(), name); break;
                 case "--tenants": o.Tenants = Positive(Value(), name); break;
+                case "--variant": o.Variant = Value().ToLowerInvariant(); break;
                 case "--quiet-tenants": o.QuietTenants = Positive(Value(), name); break;
                 case "--plan-rps": o.PlanRps = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--max-p99-ratio": o.MaxP99Ratio = double.Parse(Value(), CultureInfo.InvariantCulture); break;

@@ -67,9 +67,15 @@ public static class LoadProgram
         var root = LocalStack.RepositoryRoot(Directory.GetCurrentDirectory());
         await using var stack = new LocalStack();
         PlatformSecrets? secrets = null;
+        // A scenario that starts its own stack (failover) only talks to the loopback ports it opened.
+        var ownStack = scenario is IOwnStackScenario;
+        if (ownStack && (options.Target is not null || options.Url is not null))
+        {
+            throw new InvalidOperationException($"{scenario.Name} starts its own stack on loopback (it must own the processes it kills): --target and --url do not apply.");
+        }
         var gateway = options.Target ?? options.Url ?? LocalStack.Gateway;
         guard.Check(gateway);
-        if (options.Target is null && options.Url is null)
+        if (options.Target is null && options.Url is null && !ownStack)
         {
             if (!await LocalStack.IsUpAsync(gateway, cancellationToken))
             {
@@ -100,6 +106,6 @@ public static class LoadProgram
         "scenarios: " + string.Join(", ", ScenarioCatalog.All.Select(s => s.Name)) + ", serve (loopback endpoint for crosscheck.sh)",
         "options: --target URL  --silo URL  --url URL  --operator-key KEY  --client ID:SECRET (repeatable)",
         "         --duration 30s  --warmup 2s  --rate N  --copies N  --max-requests N  --tenants N  --quiet-tenants N",
-        "         --plan-rps 10  --max-p99-ratio 3  --connection-string CS  --threshold p99<500 (repeatable)",
+        "         --variant kill|stop|identity-kill|postgres-restart (failover)  --plan-rps 10  --max-p99-ratio 3  --connection-string CS  --threshold p99<500 (repeatable)",
         "         --reports DIR  --secrets FILE  --no-start-stack  --plain  --port N  --delay 5ms (serve)");
 }

@@ -17,7 +17,8 @@ public static class PlatformApi
         using var response = await client.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.Conflict)
         {
-            throw new InvalidOperationException($"Creating tenant {tenantId} was answered {(int)response.StatusCode}.");
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new InvalidOperationException($"Creating tenant {tenantId} was answered {(int)response.StatusCode}: {body[..Math.Min(body.Length, 300)]}");
         }
     }
 

@@ -22,9 +22,13 @@ public sealed class ScenarioEnvironment(LoadOptions options, Uri gateway, Platfo
 
     public string? OperatorKey => Options.OperatorKey ?? secrets?.BootstrapKey;
 
-    /// <summary>Machine clients given with --client, else the local stack's demo client.</summary>
+    /// <summary>
+    /// Machine clients given with --client; else the local stack's load clients (quiet tenants, then the noisy one),
+    /// else its demo client.
+    /// </summary>
     public IReadOnlyList<(string Id, string Secret)> MachineClients =>
         Options.Clients.Count > 0 ? Options.Clients
+        : secrets?.LoadMachineClients is { Count: > 0 } load ? load
         : secrets?.DemoMachineClientSecret is { } secret ? [(PlatformSecrets.DemoMachineClientId, secret)] : [];
 
     public string RequireOperatorKey() => OperatorKey

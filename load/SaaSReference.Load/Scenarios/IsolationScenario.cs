@@ -26,7 +26,7 @@ public sealed class IsolationScenario : ILoadScenario
         if (clients.Count < 2)
         {
             throw new InvalidOperationException("isolation needs machine clients of at least 2 tenants: pass --client ID:SECRET for each " +
-                "(the last is the noisy tenant). The local stack seeds only demo-worker; see load/README.md.");
+                "(the last is the noisy tenant), or run against the local stack, which seeds load-quiet-1..3 and load-noisy (load/README.md).");
         }
         var http = environment.CreateClient(environment.Gateway);
         var tenants = new List<(string Tenant, string Token)>();

@@ -19,6 +19,9 @@ internal sealed class TenantAdmissionMiddleware(
     GatewayMetrics metrics,
     IOptionsMonitor<GatewayOptions> options)
 {
+    /// <summary>The span attribute that names the caller's tenant, on the gateway's and the silo's spans alike.</summary>
+    public const string TenantTraceTag = "saasref.tenant.id";
+
     public async Task InvokeAsync(HttpContext context)
     {
         var scope = AdmissionScopes.Of(context.Request.Path);
@@ -39,6 +42,11 @@ internal sealed class TenantAdmissionMiddleware(
             ? await callers.ResolveAsync(context)
             : Caller.Anonymous(context.Connection.RemoteIpAddress);
         var standing = caller.TenantId is { } tenantId ? watcher.Find(tenantId) : null;
+        // Traces carry the tenant of the validated caller (12.4.3a), so a trace can be found per tenant.
+        if (caller.TenantId is { } tracedTenant)
+        {
+            System.Diagnostics.Activity.Current?.SetTag(TenantTraceTag, tracedTenant);
+        }
         if (standing is { IsFrozen: true } && !FrozenTenantAccess.Allows(context.Request.Method, context.Request.Path, standing.TenantId))
         {
             metrics.Rejected(caller, GatewayMetrics.ReasonFrozen);

@@ -35,6 +35,8 @@ public sealed class TenantAdmission(RequestDelegate next)
             return;
         }
         meter.Admitted(tenantId);
+        // Traces carry the tenant (12.4.3a): the same attribute the gateway sets on its span.
+        System.Diagnostics.Activity.Current?.SetTag("saasref.tenant.id", tenantId);
         await next(http);
     }
 

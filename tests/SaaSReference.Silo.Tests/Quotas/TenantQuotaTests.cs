@@ -312,6 +312,32 @@ public sealed class TenantQuotaTests(SecuredSiloFactory factory)
         await IsProblemAsync(usage, HttpStatusCode.Forbidden);
     }
 
+    [Fact]
+    public async Task Traces_TenantRequest_SpanCarriesTheTenant()
+    {
+        var tenant = await NewTenantAsync();
+        var tagged = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.GetTagItem("saasref.tenant.id") is string id)
+                {
+                    tagged.Add(id);
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var http = factory.CreateBearerClient(factory.Tokens.TenantUser(tenant));
+        using (var response = await http.GetAsync($"/api/tenants/{tenant}/usage"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        Assert.Contains(tenant, tagged);
+    }
+
     private const string TenantGrainActor = "abuse-policy";
 
     private async Task<string> NewTenantAsync()
