@@ -21,7 +21,7 @@ namespace SaaSReference.Load.Scenarios;
 /// acknowledged write read back. Prints the failures by status, the time from the fault until requests succeed
 /// again, and the acknowledged writes lost (checked: must be 0).
 /// Requests carry the bootstrap operator key: the gateway charges them to the anonymous per-address bucket, which
-/// this throwaway stack raises to 5,000/s (FailoverStack), so the tenants' plans (10/s) do not cap the rate.
+/// this throwaway stack raises to 5,000/s (PlatformCluster), so the tenants' plans (10/s) do not cap the rate.
 /// </summary>
 public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
 {
@@ -55,7 +55,7 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
         var pgOptions = new PostgresServerOptions { RootDirectory = root, Durable = false, DeleteOnStop = variant != "postgres-restart" };
         var postgres = await PostgresServer.StartAsync(pgOptions, cancellationToken);
         pgOptions = pgOptions with { Port = postgres.Port };
-        FailoverStack? cluster = null;
+        PlatformCluster? cluster = null;
         Fault? fault = null;
         try
         {
@@ -64,8 +64,8 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
             var seed = new PlatformSeed([], [new SeedMachineClient(MachineClientId, machineSecret, tenants[0])]);
             var identities = variant == "identity-kill" ? 2 : 0;
             output.WriteLine($"failover: starting 3 silos, {identities} identity instance(s) and the gateway ...");
-            cluster = await FailoverStack.StartAsync(postgres.ConnectionString, silos: 3, identities: identities, seed: seed);
-            var http = environment.CreateClient(cluster.Gateway.BaseAddress, TimeSpan.FromSeconds(30));
+            cluster = await PlatformCluster.StartAsync(postgres.ConnectionString, silos: 3, identities: identities, gateway: true, seed: seed);
+            var http = environment.CreateClient(cluster.Gateway!.BaseAddress, TimeSpan.FromSeconds(30));
             var key = cluster.BootstrapKey;
             var log = new RequestLog();
             var acked = new ConcurrentBag<AckedWrite>();
@@ -117,7 +117,7 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
 
             output.WriteLine($"failover: reading back {acked.Count} acknowledged writes ...");
             var readBack = await ReadBackAsync(http, key, acked, sent, cancellationToken);
-            return Summarize(environment, started, phase, fault, log, acked.Count, readBack, cluster.Gateway.BaseAddress, duration, tenantCount, rate);
+            return Summarize(environment, started, phase, fault, log, acked.Count, readBack, cluster.Gateway!.BaseAddress, duration, tenantCount, rate);
         }
         catch (Exception e) when (cluster is not null && e is InvalidOperationException or TimeoutException or HttpRequestException)
         {
@@ -352,7 +352,7 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
     }
 
     /// <summary>The fault: applied at one time of the run and undone at another (the process started again).</summary>
-    private sealed class Fault(string variant, FailoverStack cluster, PostgresServer postgres, PostgresServerOptions pgOptions, Stopwatch clock, TextWriter output)
+    private sealed class Fault(string variant, PlatformCluster cluster, PostgresServer postgres, PostgresServerOptions pgOptions, Stopwatch clock, TextWriter output)
     {
         public string Variant => variant;
 
