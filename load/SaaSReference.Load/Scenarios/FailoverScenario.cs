@@ -56,7 +56,7 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
         var postgres = await PostgresServer.StartAsync(pgOptions, cancellationToken);
         pgOptions = pgOptions with { Port = postgres.Port };
         PlatformCluster? cluster = null;
-        Fault? fault = null;
+        FailoverFault? fault = null;
         try
         {
             var tenants = Enumerable.Range(1, tenantCount).Select(i => $"failover-{i}").ToList();
@@ -110,7 +110,7 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
                     [new Inject(Math.Max(1, rate / 4), TimeSpan.FromSeconds(1), duration)]));
             }
 
-            fault = new Fault(variant, cluster, postgres, pgOptions, clock, output);
+            fault = new FailoverFault(variant, cluster, postgres, pgOptions, clock, output);
             var faultTask = fault.RunAsync(duration * 0.3, duration * 0.6, cancellationToken);
             var phase = await environment.Runner.RunAsync($"steady load, {variant} at {Format.Seconds(duration * 0.3)}", scenarios, cancellationToken);
             await faultTask;
@@ -142,7 +142,7 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
         }
     }
 
-    private static RunReport Summarize(ScenarioEnvironment environment, DateTimeOffset started, PhaseResult phase, Fault fault, RequestLog log,
+    private static RunReport Summarize(ScenarioEnvironment environment, DateTimeOffset started, PhaseResult phase, FailoverFault fault, RequestLog log,
         int ackedCount, ReadBackResult readBack, Uri gateway, TimeSpan duration, int tenants, int rate)
     {
         var entries = log.Entries();
@@ -351,72 +351,6 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
         public List<LoggedRequest> Entries() => [.. _entries];
     }
 
-    /// <summary>The fault: applied at one time of the run and undone at another (the process started again).</summary>
-    private sealed class Fault(string variant, PlatformCluster cluster, PostgresServer postgres, PostgresServerOptions pgOptions, Stopwatch clock, TextWriter output)
-    {
-        public string Variant => variant;
-
-        public PostgresServer Postgres { get; private set; } = postgres;
-
-        public TimeSpan? FaultAt { get; private set; }
-
-        public TimeSpan? RestartAt { get; private set; }
-
-        public TimeSpan? RestartedAt { get; private set; }
-
-        public string Describe() => variant switch
-        {
-            "kill" => "SIGKILL of silo-2 (of 3)",
-            "stop" => "graceful stop (SIGTERM) of silo-2 (of 3)",
-            "identity-kill" => "SIGKILL of identity-1 (of 2)",
-            _ => "PostgreSQL stopped (fast shutdown) and started again",
-        };
-
-        public async Task RunAsync(TimeSpan faultAt, TimeSpan restartAt, CancellationToken cancellationToken)
-        {
-            await Task.Delay(faultAt, cancellationToken);
-            FaultAt = clock.Elapsed;
-            output.WriteLine($"failover: {Describe()} at {Format.Seconds(clock.Elapsed)}");
-            switch (variant)
-            {
-                case "kill":
-                    await cluster.Silos[1].KillAsync();
-                    break;
-                case "stop":
-                    await cluster.Silos[1].StopAsync();
-                    break;
-                case "identity-kill":
-                    await cluster.Identities[0].KillAsync();
-                    break;
-                default:
-                    await Postgres.StopAsync();
-                    break;
-            }
-            var wait = restartAt - clock.Elapsed;
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, cancellationToken);
-            }
-            RestartAt = clock.Elapsed;
-            output.WriteLine($"failover: starting it again at {Format.Seconds(clock.Elapsed)}");
-            switch (variant)
-            {
-                case "kill" or "stop":
-                    cluster.Silos[1].Start();
-                    await cluster.Silos[1].WaitUntilHealthyAsync();
-                    break;
-                case "identity-kill":
-                    cluster.Identities[0].Start();
-                    await cluster.Identities[0].WaitUntilHealthyAsync();
-                    break;
-                default:
-                    Postgres = await PostgresServer.StartAsync(pgOptions with { DeleteOnStop = true }, cancellationToken);
-                    break;
-            }
-            RestartedAt = clock.Elapsed;
-            output.WriteLine($"failover: ready again at {Format.Seconds(clock.Elapsed)}");
-        }
-    }
 }
 
 /// <summary>A scenario that starts (and owns) its own platform instead of using --target or the local stack.</summary>
