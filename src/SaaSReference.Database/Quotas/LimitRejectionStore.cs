@@ -11,17 +11,30 @@ public sealed record LimitRejectionWindow(string TenantId, DateTimeOffset Window
 /// </summary>
 public sealed class LimitRejectionStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>Adds <paramref name="rejected"/> to a tenant's window (gateways; additive, safe from many instances).</summary>
-    public async Task AddAsync(string tenantId, DateTimeOffset windowStart, long rejected, CancellationToken cancellationToken = default)
+    /// <summary>Adds <paramref name="rejected"/> to a tenant's window.</summary>
+    public Task AddAsync(string tenantId, DateTimeOffset windowStart, long rejected, CancellationToken cancellationToken = default) =>
+        AddAsync([new LimitRejectionWindow(tenantId, windowStart, rejected)], cancellationToken);
+
+    /// <summary>
+    /// Adds each count to its tenant's window in one statement (gateways, every second). The addition happens in the
+    /// database, so any number of gateway instances add to the same rows without losing a count.
+    /// </summary>
+    public async Task AddAsync(IReadOnlyCollection<LimitRejectionWindow> counts, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(counts);
+        if (counts.Count == 0)
+        {
+            return;
+        }
         await using var command = dataSource.CreateCommand(
             """
-            INSERT INTO platform.limit_rejections (tenant_id, window_start, rejected) VALUES ($1, $2, $3)
+            INSERT INTO platform.limit_rejections (tenant_id, window_start, rejected)
+            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[])
             ON CONFLICT (tenant_id, window_start) DO UPDATE SET rejected = platform.limit_rejections.rejected + EXCLUDED.rejected
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenantId });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = windowStart });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = rejected });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. counts.Select(c => c.TenantId)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. counts.Select(c => c.WindowStart)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. counts.Select(c => c.Rejected)] });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -53,6 +66,10 @@ public sealed class LimitRejectionStore(NpgsqlDataSource dataSource)
     /// <summary>The start of the window that holds <paramref name="at"/>: windows are aligned to the Unix epoch.</summary>
     public static DateTimeOffset WindowStart(DateTimeOffset at, TimeSpan window)
     {
+        if (window <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(window), window, "The window must be positive.");
+        }
         var ticks = (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / window.Ticks * window.Ticks;
         return DateTimeOffset.UnixEpoch.AddTicks(ticks);
     }

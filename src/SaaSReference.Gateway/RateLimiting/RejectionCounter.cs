@@ -22,7 +22,7 @@ public sealed class RejectionCounter(PlatformLimitsWatcher watcher, TimeProvider
 
     public void Record(string tenantId)
     {
-        var start = WindowStart(time.GetUtcNow(), watcher.Configuration.Settings.Abuse.Window);
+        var start = LimitRejectionStore.WindowStart(time.GetUtcNow(), watcher.Configuration.Settings.Abuse.Window);
         lock (_lock)
         {
             CollectionsMarshal.GetValueRefOrAddDefault(_counts, (tenantId, start), out _)++;
@@ -50,7 +50,7 @@ public sealed class RejectionCounter(PlatformLimitsWatcher watcher, TimeProvider
     {
         ArgumentNullException.ThrowIfNull(unwritten);
         var window = watcher.Configuration.Settings.Abuse.Window;
-        var oldest = WindowStart(time.GetUtcNow(), window) - window * WindowsKeptUnwritten;
+        var oldest = LimitRejectionStore.WindowStart(time.GetUtcNow(), window) - window * WindowsKeptUnwritten;
         lock (_lock)
         {
             foreach (var entry in unwritten.Where(entry => entry.WindowStart >= oldest))
@@ -58,16 +58,5 @@ public sealed class RejectionCounter(PlatformLimitsWatcher watcher, TimeProvider
                 CollectionsMarshal.GetValueRefOrAddDefault(_counts, (entry.TenantId, entry.WindowStart), out _) += entry.Rejected;
             }
         }
-    }
-
-    /// <summary>The start of the window <paramref name="now"/> falls in, windows aligned to the Unix epoch.</summary>
-    public static DateTimeOffset WindowStart(DateTimeOffset now, TimeSpan window)
-    {
-        if (window <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(window), window, "The window must be positive.");
-        }
-        var sinceEpoch = now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-        return DateTimeOffset.UnixEpoch.AddTicks(sinceEpoch - (sinceEpoch % window.Ticks));
     }
 }

@@ -1,4 +1,5 @@
 using Npgsql;
+using SaaSReference.Database.Quotas;
 
 namespace SaaSReference.Gateway.RateLimiting;
 
@@ -9,16 +10,9 @@ namespace SaaSReference.Gateway.RateLimiting;
 /// a graceful stop flushes once more.
 /// </summary>
 public sealed partial class RejectionFlushService(
-    RejectionCounter counter, NpgsqlDataSource dataSource, TimeProvider time, ILogger<RejectionFlushService> logger) : BackgroundService
+    RejectionCounter counter, LimitRejectionStore store, TimeProvider time, ILogger<RejectionFlushService> logger) : BackgroundService
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
-
-    private const string Upsert =
-        """
-        INSERT INTO platform.limit_rejections (tenant_id, window_start, rejected)
-        SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[])
-        ON CONFLICT (tenant_id, window_start) DO UPDATE SET rejected = platform.limit_rejections.rejected + EXCLUDED.rejected
-        """;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -37,11 +31,7 @@ public sealed partial class RejectionFlushService(
         }
         try
         {
-            await using var command = dataSource.CreateCommand(Upsert);
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(b => b.TenantId)] });
-            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. batch.Select(b => b.WindowStart)] });
-            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. batch.Select(b => b.Rejected)] });
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await store.AddAsync([.. batch.Select(b => new LimitRejectionWindow(b.TenantId, b.WindowStart, b.Rejected))], cancellationToken);
             return batch.Count;
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException or OperationCanceledException or InvalidOperationException)

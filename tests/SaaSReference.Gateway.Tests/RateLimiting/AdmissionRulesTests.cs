@@ -123,5 +123,5 @@ public sealed class AdmissionRulesTests
     [InlineData("2030-01-02T03:04:59.999Z", 60, "2030-01-02T03:04:00Z")]
     public void RejectionCounter_WindowStart_AlignedToUnixEpoch(string now, int windowSeconds, string expected) =>
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
-            RejectionCounter.WindowStart(DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromSeconds(windowSeconds)));
+            SaaSReference.Database.Quotas.LimitRejectionStore.WindowStart(DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromSeconds(windowSeconds)));
 }

@@ -22,7 +22,7 @@ public sealed class RejectionFlushTests(PostgresFixture postgres, ITestOutputHel
         await using var stack = await AdmissionStack.StartAsync(postgres, output);
         var now = new DateTimeOffset(2030, 1, 2, 3, 4, 17, TimeSpan.Zero);
         var counter = new RejectionCounter(stack.Watcher, new FixedTime(now));
-        var window = RejectionCounter.WindowStart(now, stack.Watcher.Configuration.Settings.Abuse.Window);
+        var window = SaaSReference.Database.Quotas.LimitRejectionStore.WindowStart(now, stack.Watcher.Configuration.Settings.Abuse.Window);
         Assert.Equal(new DateTimeOffset(2030, 1, 2, 3, 4, 10, TimeSpan.Zero), window);
         await using (var other = stack.Database.CreateCommand(
             "INSERT INTO platform.limit_rejections (tenant_id, window_start, rejected) VALUES ('flush-co', $1, 7)"))
@@ -30,7 +30,7 @@ public sealed class RejectionFlushTests(PostgresFixture postgres, ITestOutputHel
             other.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = window });
             await other.ExecuteNonQueryAsync();
         }
-        var flush = new RejectionFlushService(counter, stack.Database, TimeProvider.System, NullLogger<RejectionFlushService>.Instance);
+        var flush = new RejectionFlushService(counter, new SaaSReference.Database.Quotas.LimitRejectionStore(stack.Database), TimeProvider.System, NullLogger<RejectionFlushService>.Instance);
 
         counter.Record("flush-co");
         counter.Record("flush-co");
@@ -51,8 +51,8 @@ public sealed class RejectionFlushTests(PostgresFixture postgres, ITestOutputHel
         await using var stack = await AdmissionStack.StartAsync(postgres, output);
         var counter = new RejectionCounter(stack.Watcher, TimeProvider.System);
         await using var unreachable = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Database=none;Timeout=1");
-        var failing = new RejectionFlushService(counter, unreachable, TimeProvider.System, NullLogger<RejectionFlushService>.Instance);
-        var working = new RejectionFlushService(counter, stack.Database, TimeProvider.System, NullLogger<RejectionFlushService>.Instance);
+        var failing = new RejectionFlushService(counter, new SaaSReference.Database.Quotas.LimitRejectionStore(unreachable), TimeProvider.System, NullLogger<RejectionFlushService>.Instance);
+        var working = new RejectionFlushService(counter, new SaaSReference.Database.Quotas.LimitRejectionStore(stack.Database), TimeProvider.System, NullLogger<RejectionFlushService>.Instance);
 
         counter.Record("kept-co");
         counter.Record("kept-co");
