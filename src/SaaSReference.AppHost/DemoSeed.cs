@@ -16,11 +16,24 @@ internal static class DemoSeed
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{LocalPorts.Gateway}/"), Timeout = TimeSpan.FromSeconds(15) };
         http.DefaultRequestHeaders.Add("X-Operator-Key", bootstrapKey);
         var outcome = await EnsureTenantAsync(http, TenantId, "Demo tenant", cancellationToken);
+        await EnsureCollectionAsync(http, TenantId, "notes", "internal", cancellationToken);
         foreach (var (_, tenantId) in LoadSeed.MachineClients)
         {
             await EnsureTenantAsync(http, tenantId, "Load test " + tenantId, cancellationToken);
+            // The load scenarios' records live in the "load" collection; machine clients cannot create collections.
+            await EnsureCollectionAsync(http, tenantId, LoadSeed.Collection, "internal", cancellationToken);
         }
         return outcome;
+    }
+
+    /// <summary>Creates a classified collection unless it is there (8.2.1); a failure is reported, not fatal to the stack.</summary>
+    private static async Task EnsureCollectionAsync(HttpClient http, string tenantId, string collection, string classification, CancellationToken cancellationToken)
+    {
+        using var response = await http.PutAsJsonAsync($"api/tenants/{tenantId}/collections/{collection}", new { classification }, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            Console.WriteLine($"Collection {collection} of tenant {tenantId} could not be created: {(int)response.StatusCode}.");
+        }
     }
 
     private static async Task<string> EnsureTenantAsync(HttpClient http, string tenantId, string displayName, CancellationToken cancellationToken)
@@ -33,7 +46,7 @@ internal static class DemoSeed
                 var outcome = response.StatusCode switch
                 {
                     HttpStatusCode.Created => "created now",
-                    HttpStatusCode.Conflict => "already there",
+                    HttpStatusCode.OK or HttpStatusCode.Conflict => "already there",
                     _ when attempt < 10 => null,
                     _ => $"not created ({(int)response.StatusCode}); see the silo logs in the dashboard",
                 };

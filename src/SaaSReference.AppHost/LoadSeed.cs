@@ -7,6 +7,9 @@ namespace SaaSReference.AppHost;
 /// </summary>
 internal static class LoadSeed
 {
+    /// <summary>The collection the load scenarios write their records to, created with each load tenant.</summary>
+    public const string Collection = "load";
+
     /// <summary>Client id and tenant of each load machine client; the noisy tenant comes last.</summary>
     public static IReadOnlyList<(string ClientId, string TenantId)> MachineClients { get; } =
     [

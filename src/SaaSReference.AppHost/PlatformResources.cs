@@ -1,3 +1,4 @@
+using SaaSReference.LocalInfrastructure;
 using System.Globalization;
 
 namespace SaaSReference.AppHost;
@@ -20,6 +21,13 @@ internal static class PlatformResources
                 .WithEnvironment("Orleans__GatewayPort", Invariant(LocalPorts.SiloGateway(i)))
                 .WithEnvironment("Platform__BootstrapKey", platform.Secrets.BootstrapKey)
                 .WithEnvironment("Identity__Issuer", Issuer)
+                .WithEnvironment(context =>
+                {
+                    foreach (var (key, value) in LocalRegions.AsEnvironment(platform.Regions))
+                    {
+                        context.EnvironmentVariables[key] = value;
+                    }
+                })
                 .WithHttpHealthCheck("/health/ready")).ToList();
 
         var identities = Enumerable.Range(1, LocalPorts.IdentityCount).Select(i =>
@@ -64,4 +72,4 @@ internal static class PlatformResources
 
 /// <summary>What the AppHost knows about the local installation when it builds the app model.</summary>
 internal sealed record LocalPlatform(string ConnectionString, string PostgresData, LocalSecrets Secrets,
-    IReadOnlyList<DemoAccount> Accounts, IReadOnlyList<DemoAccount> NewAccounts);
+    IReadOnlyList<DemoAccount> Accounts, IReadOnlyList<DemoAccount> NewAccounts, IReadOnlyDictionary<string, string> Regions);

@@ -15,8 +15,10 @@ await using var postgres = await PostgresServer.StartAsync(new PostgresServerOpt
 });
 
 var accounts = DemoAccount.Generate();
+// 16.1.7e: two regions a tenant can choose, each a database of its own with its own backup site (docs/tenant-storage.md).
+var regions = await LocalRegions.EnsureAsync(postgres, "saasref", dataRoot);
 var platform = new LocalPlatform(postgres.ConnectionString, postgres.DataDirectory, secrets, accounts,
-    await DemoAccount.NotYetCreatedAsync(accounts, postgres.ConnectionString));
+    await DemoAccount.NotYetCreatedAsync(accounts, postgres.ConnectionString), regions);
 
 var builder = DistributedApplication.CreateBuilder(args);
 builder.AddPlatform(platform);

@@ -9,14 +9,18 @@ namespace SaaSReference.Database;
 /// <summary>Reads the migration scripts that the project file embeds as <c>migrations/NNNN_name.sql</c>.</summary>
 internal static partial class EmbeddedScripts
 {
-    private const string ResourcePrefix = "migrations/";
+    /// <summary>The platform database's scripts (infra/postgres).</summary>
+    public const string PlatformPrefix = "migrations/";
 
-    public static IReadOnlyList<MigrationScript> Load()
+    /// <summary>A region's tenant-storage database's scripts (infra/postgres/region).</summary>
+    public const string RegionPrefix = "region-migrations/";
+
+    public static IReadOnlyList<MigrationScript> Load(string prefix = PlatformPrefix)
     {
         var assembly = typeof(EmbeddedScripts).Assembly;
         var scripts = assembly.GetManifestResourceNames()
-            .Where(name => name.StartsWith(ResourcePrefix, StringComparison.Ordinal))
-            .Select(name => Read(assembly, name))
+            .Where(name => name.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(name => Read(assembly, name, prefix))
             .OrderBy(script => script.Version)
             .ToList();
 
@@ -29,9 +33,9 @@ internal static partial class EmbeddedScripts
         return scripts;
     }
 
-    private static MigrationScript Read(Assembly assembly, string resourceName)
+    private static MigrationScript Read(Assembly assembly, string resourceName, string prefix)
     {
-        var fileName = resourceName[ResourcePrefix.Length..];
+        var fileName = resourceName[prefix.Length..];
         var match = FileNamePattern().Match(fileName);
         if (!match.Success)
         {

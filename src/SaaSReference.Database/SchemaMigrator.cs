@@ -16,10 +16,22 @@ public static class SchemaMigrator
     // spans the separate transactions of the scripts; PostgreSQL drops it if the connection dies.
     private const long LockKey = 0x5341_4153_5245_4631;
 
-    private static readonly Lazy<IReadOnlyList<MigrationScript>> EmbeddedScriptList = new(EmbeddedScripts.Load);
+    private static readonly Lazy<IReadOnlyList<MigrationScript>> EmbeddedScriptList = new(() => EmbeddedScripts.Load());
+
+    private static readonly Lazy<IReadOnlyList<MigrationScript>> RegionScriptList = new(() => EmbeddedScripts.Load(EmbeddedScripts.RegionPrefix));
 
     /// <summary>Every script this build knows, in version order.</summary>
     public static IReadOnlyList<MigrationScript> Scripts => EmbeddedScriptList.Value;
+
+    /// <summary>The scripts of a region's tenant-storage database (infra/postgres/region), in version order.</summary>
+    public static IReadOnlyList<MigrationScript> RegionScripts => RegionScriptList.Value;
+
+    /// <summary>
+    /// Brings a region's tenant-storage database to this build's region schema, under the same rules as the
+    /// platform database (its own history table in that database).
+    /// </summary>
+    public static Task<MigrationResult> MigrateRegionAsync(string connectionString, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        MigrateScriptsAsync(connectionString, RegionScripts, logger, null, cancellationToken);
 
     /// <summary>
     /// Applies, each in its own transaction together with its row in <c>public.schema_migrations</c>, the
@@ -27,12 +39,15 @@ public static class SchemaMigrator
     /// </summary>
     /// <exception cref="SchemaMigrationException">An applied script has changed, the database is newer than
     /// this build, or a script failed (its transaction is rolled back).</exception>
-    public static async Task<MigrationResult> MigrateAsync(
-        string connectionString, ILogger? logger = null, int? targetVersion = null, CancellationToken cancellationToken = default)
+    public static Task<MigrationResult> MigrateAsync(
+        string connectionString, ILogger? logger = null, int? targetVersion = null, CancellationToken cancellationToken = default) =>
+        MigrateScriptsAsync(connectionString, Scripts, logger, targetVersion, cancellationToken);
+
+    private static async Task<MigrationResult> MigrateScriptsAsync(
+        string connectionString, IReadOnlyList<MigrationScript> scripts, ILogger? logger, int? targetVersion, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         logger ??= NullLogger.Instance;
-        var scripts = Scripts;
         var latest = scripts.Count == 0 ? 0 : scripts[^1].Version;
         var target = targetVersion ?? latest;
         ArgumentOutOfRangeException.ThrowIfNegative(target, nameof(targetVersion));

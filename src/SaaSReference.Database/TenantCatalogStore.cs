@@ -9,7 +9,8 @@ public sealed record TenantCatalogEntry(
     string Status,
     DateTimeOffset CreatedAt,
     string CreatedBy,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? Region = null);
 
 /// <summary>A page of the catalog in tenant-id order; <see cref="NextAfter"/> is the cursor for the next page, or null.</summary>
 public sealed record TenantCatalogPage(IReadOnlyList<TenantCatalogEntry> Items, string? NextAfter);
@@ -48,10 +49,11 @@ public sealed class TenantCatalogStore(NpgsqlDataSource dataSource)
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxPageSize);
         await using var command = dataSource.CreateCommand(
             """
-            SELECT tenant_id, display_name, status, created_at, created_by, updated_at
-              FROM platform.tenant_catalog
-             WHERE $1::text IS NULL OR tenant_id > $1
-             ORDER BY tenant_id
+            SELECT c.tenant_id, c.display_name, c.status, c.created_at, c.created_by, c.updated_at, s.region
+              FROM platform.tenant_catalog c
+              LEFT JOIN platform.tenant_storage s ON s.tenant_id = c.tenant_id
+             WHERE $1::text IS NULL OR c.tenant_id > $1
+             ORDER BY c.tenant_id
              LIMIT $2
             """);
         command.Parameters.Add(new() { Value = (object?)after ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
@@ -62,7 +64,8 @@ public sealed class TenantCatalogStore(NpgsqlDataSource dataSource)
         {
             items.Add(new TenantCatalogEntry(
                 reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5)));
+                reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
         if (items.Count <= limit)
         {

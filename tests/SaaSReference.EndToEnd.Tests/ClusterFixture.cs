@@ -33,7 +33,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _postgres.InitializeAsync();
-        _cluster = await PlatformCluster.StartAsync(_postgres.ConnectionString, silos: 3, identities: 2, gateway: true, seed: Seed);
+        _cluster = await PlatformCluster.StartAsync(_postgres.ConnectionString, await _postgres.CreateRegionSettingsAsync(), silos: 3, identities: 2, gateway: true, seed: Seed);
         using var gateway = Cluster.CreateOperatorClient();
         await GatewayHealth.WaitForAsync(gateway, "silo", rotation => rotation.Count == 3, TimeSpan.FromSeconds(60));
     }

@@ -143,4 +143,27 @@ public sealed class RoutingTests(SharedGatewayFixture fixture) : IClassFixture<S
         Assert.Equal(1024 * 1024, echo.BodyBytes);
         Assert.Equal("POST", echo.Method);
     }
+    [Fact]
+    public async Task BodyLimit_FileUploadRoute_TakesMoreThanTheDefault_StreamedChunked()
+    {
+        // A tenant's file upload streams through with its own, larger limit; the silo limits the file precisely.
+        using var content = new StreamContent(new MemoryStream(new byte[3 * 1024 * 1024]));
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/api/tenants/acme/files/docs/big.bin") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await Client.SendAsync(request);
+
+        var echo = await ReadEchoAsync(response);
+        Assert.Equal(3 * 1024 * 1024, echo.BodyBytes);
+    }
+
+    [Fact]
+    public async Task BodyLimit_OtherRoutesOfATenant_KeepTheDefault()
+    {
+        using var content = new ByteArrayContent(new byte[(1024 * 1024) + 1]);
+
+        using var response = await Client.PutAsync("/api/tenants/acme/records/docs/r1", content);
+
+        await IsProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
 }

@@ -15,12 +15,20 @@ public sealed class SiloApiFactory : WebApplicationFactory<Program>, IAsyncLifet
     public const string OperatorKey = "test-operator-key-0123456789";
     private readonly PostgresFixture _postgres = new();
     private string? _connectionString;
+    private Dictionary<string, string>? _regions;
+
+    /// <summary>The silo's tenant-storage settings (region databases, backup sites, key store), configuration keys with ':'.</summary>
+    public IReadOnlyDictionary<string, string> RegionSettings => _regions ?? throw new InvalidOperationException("Not started.");
+
+    /// <summary>The connection string of a region's database.</summary>
+    public string RegionConnectionString(string region) => RegionSettings[$"TenantStorage:Regions:{region}:ConnectionString"];
 
     public string ConnectionString => _connectionString ?? throw new InvalidOperationException("Not started.");
 
     public async Task InitializeAsync()
     {
         await _postgres.InitializeAsync();
+        _regions = await _postgres.CreateRegionSettingsAsync();
         _connectionString = await _postgres.CreateDatabaseAsync("api");
     }
 
@@ -29,6 +37,10 @@ public sealed class SiloApiFactory : WebApplicationFactory<Program>, IAsyncLifet
         var clusterId = "api-" + Guid.NewGuid().ToString("N")[..8];
         builder.UseEnvironment("Production");
         builder.UseSetting("ConnectionStrings:platform", ConnectionString);
+        foreach (var (key, value) in _regions!)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.UseSetting("Platform:BootstrapKey", OperatorKey);
         builder.UseSetting("Orleans:ClusterId", clusterId);
         builder.UseSetting("Orleans:ServiceId", clusterId);

@@ -39,9 +39,12 @@ public sealed class PlatformCluster : IAsyncDisposable
     /// <param name="gateway">Whether a gateway runs in front.</param>
     /// <param name="seed">Users, machine clients and token settings of the identity service.</param>
     /// <param name="extraGateways">Gateway instances beyond the first, on ports of their own, with the same configuration.</param>
-    public static async Task<PlatformCluster> StartAsync(string connectionString, int silos = 3, int identities = 0, bool gateway = true, PlatformSeed? seed = null,
-        int extraGateways = 0)
+    /// <param name="siloSettings">More settings of every silo (configuration keys with ':'): the tenant regions of
+    /// <see cref="PostgresFixture.CreateRegionSettingsAsync"/>, which a silo needs.</param>
+    public static async Task<PlatformCluster> StartAsync(string connectionString, IReadOnlyDictionary<string, string> siloSettings, int silos = 3, int identities = 0,
+        bool gateway = true, PlatformSeed? seed = null, int extraGateways = 0)
     {
+        ArgumentNullException.ThrowIfNull(siloSettings);
         seed ??= PlatformSeed.None;
         var key = SecretsFile.NewToken();
         var gatewayPort = FreePort.Next();
@@ -57,7 +60,7 @@ public sealed class PlatformCluster : IAsyncDisposable
             ["Orleans__GatewayPort"] = Invariant(FreePort.Next()),
             ["Platform__BootstrapKey"] = key,
             ["Identity__Issuer"] = issuer,
-        })).ToList();
+        }.Concat(LocalRegions.AsEnvironment(siloSettings)).ToDictionary())).ToList();
         var identityEnvironment = seed.IdentityEnvironment(publicBase);
         identityEnvironment["ConnectionStrings__platform"] = connectionString;
         identityEnvironment["Identity__Issuer"] = issuer;

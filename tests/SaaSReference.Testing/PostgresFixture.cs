@@ -12,6 +12,7 @@ public sealed class PostgresFixture : IAsyncLifetime
 {
     private PostgresServer? _server;
     private int _databases;
+    private readonly List<string> _dataDirectories = [];
 
     public PostgresServer Server => _server ?? throw new InvalidOperationException("The PostgreSQL fixture has not started.");
 
@@ -37,8 +38,31 @@ public sealed class PostgresFixture : IAsyncLifetime
         return Server.ConnectionStringFor(name);
     }
 
+    /// <summary>
+    /// Two fresh region databases (jp-east, jp-west) with backup sites and a key store in a throwaway directory; answers
+    /// the silo settings (configuration keys with ':', see <see cref="LocalRegions.AsEnvironment"/>).
+    /// </summary>
+    public async Task<Dictionary<string, string>> CreateRegionSettingsAsync(string prefix = "r")
+    {
+        var name = $"{prefix}_{Interlocked.Increment(ref _databases)}_{Guid.NewGuid():N}".ToLowerInvariant();
+        name = name[..Math.Min(name.Length, 40)];
+        var root = Path.Combine(Path.GetTempPath(), "saasref-test-data-" + Guid.NewGuid().ToString("N"));
+        _dataDirectories.Add(root);
+        return await LocalRegions.EnsureAsync(Server, name, root);
+    }
+
     public async Task DisposeAsync()
     {
+        foreach (var directory in _dataDirectories)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+        }
         if (_server is not null)
         {
             await _server.StopAsync();

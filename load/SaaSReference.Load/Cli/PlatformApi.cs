@@ -8,8 +8,9 @@ namespace SaaSReference.Load.Cli;
 /// <summary>The few platform calls the scenarios make outside their measured steps (set-up and checks).</summary>
 public static class PlatformApi
 {
-    /// <summary>Creates a tenant; an existing one (409) is fine too.</summary>
-    public static async Task EnsureTenantAsync(HttpClient client, string operatorKey, string tenantId, CancellationToken cancellationToken)
+    /// <summary>Creates a tenant and, when named, a collection of it; existing ones are fine too.</summary>
+    public static async Task EnsureTenantAsync(HttpClient client, string operatorKey, string tenantId, CancellationToken cancellationToken,
+        string? collection = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         using var request = HttpSteps.Request(HttpMethod.Post, "/api/tenants",
@@ -19,6 +20,16 @@ public static class PlatformApi
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             throw new InvalidOperationException($"Creating tenant {tenantId} was answered {(int)response.StatusCode}: {body[..Math.Min(body.Length, 300)]}");
+        }
+        if (collection is not null)
+        {
+            using var create = HttpSteps.Request(HttpMethod.Put, $"/api/tenants/{tenantId}/collections/{collection}",
+                JsonContent.Create(new { classification = "internal" }), operatorKey: operatorKey);
+            using var created = await client.SendAsync(create, cancellationToken);
+            if (!created.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"Creating collection {collection} of tenant {tenantId} was answered {(int)created.StatusCode}.");
+            }
         }
     }
 

@@ -64,7 +64,8 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
             var seed = new PlatformSeed([], [new SeedMachineClient(MachineClientId, machineSecret, tenants[0])]);
             var identities = variant == "identity-kill" ? 2 : 0;
             output.WriteLine($"failover: starting 3 silos, {identities} identity instance(s) and the gateway ...");
-            cluster = await PlatformCluster.StartAsync(postgres.ConnectionString, silos: 3, identities: identities, gateway: true, seed: seed);
+            var regions = await LocalRegions.EnsureAsync(postgres, "failover", Path.Combine(root, "data"), cancellationToken);
+            cluster = await PlatformCluster.StartAsync(postgres.ConnectionString, regions, silos: 3, identities: identities, gateway: true, seed: seed);
             var http = environment.CreateClient(cluster.Gateway!.BaseAddress, TimeSpan.FromSeconds(30));
             var key = cluster.BootstrapKey;
             var log = new RequestLog();
@@ -73,7 +74,7 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
 
             foreach (var tenant in tenants)
             {
-                await RetryAsync(() => PlatformApi.EnsureTenantAsync(http, key, tenant, cancellationToken), cancellationToken);
+                await RetryAsync(() => PlatformApi.EnsureTenantAsync(http, key, tenant, cancellationToken, Collection), cancellationToken);
             }
             // Every record exists before the run, so that reads find one whatever the writers did.
             for (var r = 0; r < RecordsPerTenant; r++)

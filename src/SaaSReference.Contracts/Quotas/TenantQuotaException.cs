@@ -64,8 +64,11 @@ public interface ITenantScopedGrain : IAddressable;
 /// </summary>
 public interface IStoredSize
 {
-    /// <summary>The bytes the grain's state takes now.</summary>
-    long StoredBytes { get; }
+    /// <summary>
+    /// The bytes the grain's stored content takes now, read from where it is stored (not from a cache, so that a restore
+    /// of the tenant's storage underneath an activation is counted right).
+    /// </summary>
+    ValueTask<long> GetStoredBytesAsync();
 }
 
 /// <summary>An argument that replaces a grain's stored content with <see cref="SizeBytes"/> bytes.</summary>

@@ -21,8 +21,8 @@ public interface ITenantRecordGrain : IGrainWithStringKey, ITenantScopedGrain
     /// </summary>
     Task<RecordWriteResult> PutAsync(RecordContent content);
 
-    /// <summary>Deletes the record; false when there was none.</summary>
-    Task<bool> DeleteAsync(string actor);
+    /// <summary>Deletes the record; with <paramref name="ifVersion"/>, only at that version.</summary>
+    Task<RecordRemoval> DeleteAsync(string actor, long? ifVersion = null);
 }
 
 /// <summary>What a write stores: the JSON text, who writes, and an optional expected version.</summary>
@@ -44,7 +44,10 @@ public sealed record TenantRecord(
     [property: Id(2)] string Json,
     [property: Id(3)] long Version,
     [property: Id(4)] DateTimeOffset UpdatedAt,
-    [property: Id(5)] string UpdatedBy);
+    [property: Id(5)] string UpdatedBy,
+    [property: Id(6)] string TenantId,
+    [property: Id(7)] string Classification,
+    [property: Id(8)] DateTimeOffset CreatedAt);
 
 /// <summary>How a write came out.</summary>
 [GenerateSerializer]
@@ -55,6 +58,20 @@ public enum RecordWriteOutcome
     /// <summary>The record was replaced.</summary>
     Replaced = 1,
     /// <summary>The stored version was not the expected one; nothing was written.</summary>
+    VersionMismatch = 2,
+    /// <summary>The collection does not exist; nothing was written.</summary>
+    UnknownCollection = 3,
+}
+
+/// <summary>How a delete came out.</summary>
+[GenerateSerializer]
+public enum RecordRemoval
+{
+    /// <summary>The record was deleted.</summary>
+    Deleted = 0,
+    /// <summary>There was no such record.</summary>
+    NotFound = 1,
+    /// <summary>The record is at another version than the expected one; nothing was deleted.</summary>
     VersionMismatch = 2,
 }
 

@@ -17,10 +17,12 @@ public enum TenantStatus
 /// <summary>What a caller asks for when creating a tenant.</summary>
 /// <param name="DisplayName">Human-readable name, 1 to 200 characters after trimming.</param>
 /// <param name="RequestedBy">The authenticated principal that asked (from the validated credential, never from the request body).</param>
+/// <param name="Region">16.1.7e: the region chosen for the tenant's data and backups; null for the platform's default region.</param>
 [GenerateSerializer, Immutable]
 public sealed record CreateTenantCommand(
     [property: Id(0)] string DisplayName,
-    [property: Id(1)] string RequestedBy);
+    [property: Id(1)] string RequestedBy,
+    [property: Id(2)] string? Region = null);
 
 /// <summary>A tenant as the platform reports it.</summary>
 [GenerateSerializer, Immutable]
@@ -29,7 +31,8 @@ public sealed record TenantDetails(
     [property: Id(1)] string DisplayName,
     [property: Id(2)] TenantStatus Status,
     [property: Id(3)] DateTimeOffset CreatedAt,
-    [property: Id(4)] string CreatedBy);
+    [property: Id(4)] string CreatedBy,
+    [property: Id(5)] string? Region = null);
 
 /// <summary>The outcome of <see cref="ITenantGrain.CreateAsync"/>.</summary>
 [GenerateSerializer]

@@ -9,6 +9,12 @@ public sealed class GatewayOptions
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// Largest body of the streamed upload routes (a tenant's files and export imports), which the silo streams and
+    /// limits precisely itself; every other route keeps <see cref="MaxRequestBodyBytes"/>.
+    /// </summary>
+    public long MaxUploadBodyBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
     /// How long to wait for a TCP connection to a destination (forwarding and active probes). YARP sets none, so a
     /// host that vanished from the network would hold a request until the activity timeout (30 s); on a local
     /// network a connect takes milliseconds. Read when a cluster's client is created (at start, or when the

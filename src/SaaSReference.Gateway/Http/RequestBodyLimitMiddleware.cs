@@ -14,11 +14,24 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptionsM
     public Task InvokeAsync(HttpContext context)
     {
         var canHaveBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true;
-        if (canHaveBody && context.Request.ContentLength > options.CurrentValue.MaxRequestBodyBytes)
+        var limit = IsUpload(context.Request) ? options.CurrentValue.MaxUploadBodyBytes : options.CurrentValue.MaxRequestBodyBytes;
+        if (canHaveBody && context.Request.ContentLength > limit)
         {
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             return Task.CompletedTask;
         }
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = limit;
+        }
         return next(context);
+    }
+
+    /// <summary>PUT of a tenant's file (<c>/api/tenants/{id}/files/{collection}/{file}</c>) or POST of an import archive.</summary>
+    internal static bool IsUpload(HttpRequest request)
+    {
+        var segments = (request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return segments is ["api", "tenants", _, "files", _, _] && HttpMethods.IsPut(request.Method)
+            || segments is ["api", "tenants", _, "import"] && HttpMethods.IsPost(request.Method);
     }
 }

@@ -51,7 +51,7 @@ public sealed class TenantQuotaCallFilter(PlatformLimitsWatcher platform, Tenant
             return;
         }
 
-        var before = sized.StoredBytes;
+        var before = await sized.GetStoredBytesAsync();
         long counted = 0;
         if (context.Request.GetArgumentCount() > 0 && Payload(context) is { } payload && payload.SizeBytes - before > 0)
         {
@@ -70,7 +70,7 @@ public sealed class TenantQuotaCallFilter(PlatformLimitsWatcher platform, Tenant
         finally
         {
             // Whatever happened (a refused write, a smaller one, a delete), the count follows what is stored.
-            var correction = sized.StoredBytes - before - counted;
+            var correction = await sized.GetStoredBytesAsync() - before - counted;
             if (correction != 0)
             {
                 var settled = await tenant.ReserveStorageAsync(correction);

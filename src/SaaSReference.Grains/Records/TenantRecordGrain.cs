@@ -1,69 +1,97 @@
-using System.Text;
 using SaaSReference.Contracts.Quotas;
 using SaaSReference.Contracts.Records;
+using SaaSReference.Contracts.TenantData;
+using SaaSReference.Database.TenantData;
+using SaaSReference.Database.TenantData.Keys;
+using SaaSReference.Database.TenantData.Records;
 using SaaSReference.Grains.Quotas;
 
 namespace SaaSReference.Grains.Records;
 
-/// <summary>The persisted state of one record.</summary>
-[GenerateSerializer]
-public sealed class TenantRecordState
-{
-    [Id(0)] public string Json { get; set; } = "";
-    [Id(1)] public long Version { get; set; }
-    [Id(2)] public DateTimeOffset UpdatedAt { get; set; }
-    [Id(3)] public string UpdatedBy { get; set; } = "";
-}
-
 /// <summary>
-/// One tenant record. Quotas and the frozen status are enforced around it by the quota call filter; the grain only
-/// stores. A write is acknowledged after the state is durably written.
+/// One tenant record, stored encrypted in the <c>records</c> table of its tenant's own schema (8.2.3a, 10.1.2b). Quotas
+/// and the frozen status are enforced around it by the quota call filter; the grain serialises the record's writes and
+/// keeps no copy of it between calls, so what it answers is always what is stored (a restore underneath included).
 /// </summary>
-public sealed class TenantRecordGrain(
-    [PersistentState("record", StorageNames.Platform)] IPersistentState<TenantRecordState> state,
-    TimeProvider time) : TenantScopedGrain, ITenantRecordGrain, IStoredSize
+public sealed class TenantRecordGrain(TenantStorageLocator locator, TenantRecordStore records, TimeProvider time)
+    : TenantScopedGrain, ITenantRecordGrain, IStoredSize
 {
-    public long StoredBytes => state.RecordExists ? Encoding.UTF8.GetByteCount(state.State.Json) : 0;
+    private string[] KeyParts => this.GetPrimaryKeyString().Split('/', 3);
 
-    public Task<TenantRecord?> GetAsync() => Task.FromResult(state.RecordExists ? Record() : null);
+    private string Collection => KeyParts[1];
+
+    private string RecordId => KeyParts[2];
+
+    public async ValueTask<long> GetStoredBytesAsync()
+    {
+        var location = await LocationAsync();
+        return await Guard(() => records.SizeAsync(location, Collection, RecordId));
+    }
+
+    public async Task<TenantRecord?> GetAsync()
+    {
+        var location = await LocationAsync();
+        var stored = await Guard(() => records.GetAsync(location, Collection, RecordId));
+        return stored is null ? null : ToContract(stored);
+    }
 
     public async Task<RecordWriteResult> PutAsync(RecordContent content)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var current = state.RecordExists ? state.State.Version : 0;
-        if (content.IfVersion is { } expected && expected != current)
+        var location = await LocationAsync();
+        var result = await Guard(() => records.PutAsync(location, Collection, RecordId, content.Json, content.Actor, content.IfVersion, time.GetUtcNow()));
+        var outcome = result.Outcome switch
         {
-            return new RecordWriteResult(RecordWriteOutcome.VersionMismatch, state.RecordExists ? Record() : null);
-        }
-        var created = !state.RecordExists;
-        var previous = state.State;
-        state.State = new TenantRecordState { Json = content.Json, Version = current + 1, UpdatedAt = time.GetUtcNow(), UpdatedBy = content.Actor };
+            RecordStoreOutcome.Created => RecordWriteOutcome.Created,
+            RecordStoreOutcome.Replaced => RecordWriteOutcome.Replaced,
+            RecordStoreOutcome.UnknownCollection => RecordWriteOutcome.UnknownCollection,
+            _ => RecordWriteOutcome.VersionMismatch,
+        };
+        return new RecordWriteResult(outcome, result.Record is null ? null : ToContract(result.Record));
+    }
+
+    public async Task<RecordRemoval> DeleteAsync(string actor, long? ifVersion = null)
+    {
+        var location = await LocationAsync();
+        return await Guard(() => records.DeleteAsync(location, Collection, RecordId, ifVersion)) switch
+        {
+            RecordDeleteOutcome.Deleted => RecordRemoval.Deleted,
+            RecordDeleteOutcome.NotFound => RecordRemoval.NotFound,
+            _ => RecordRemoval.VersionMismatch,
+        };
+    }
+
+    private async Task<TenantStorageLocation> LocationAsync() =>
+        await locator.GetAsync(TenantId) ?? throw Unavailable(new TenantStorageUnavailableException(TenantId));
+
+    /// <summary>Storage and key failures cross the cluster as one serializable exception with the reason.</summary>
+    private async Task<T> Guard<T>(Func<Task<T>> work)
+    {
         try
         {
-            await state.WriteStateAsync();
+            return await work();
         }
-        catch
+        catch (TenantKeyUnavailableException exception)
         {
-            // Not stored: the grain keeps showing what is stored, and the filter settles the count with it.
-            state.State = previous;
-            throw;
+            throw Unavailable(exception);
         }
-        return new RecordWriteResult(created ? RecordWriteOutcome.Created : RecordWriteOutcome.Replaced, Record());
+        catch (TenantStorageUnavailableException exception)
+        {
+            throw Unavailable(exception);
+        }
     }
 
-    public async Task<bool> DeleteAsync(string actor)
+    internal static TenantDataUnavailableException Unavailable(Exception exception) => exception switch
     {
-        if (!state.RecordExists)
-        {
-            return false;
-        }
-        await state.ClearStateAsync();
-        return true;
-    }
+        TenantKeyUnavailableException { Reason: TenantKeyUnavailableReason.Revoked } key =>
+            new(key.TenantId, TenantDataUnavailableReason.KeyRevoked, key.Message),
+        TenantKeyUnavailableException { Reason: TenantKeyUnavailableReason.Destroyed } key =>
+            new(key.TenantId, TenantDataUnavailableReason.KeyDestroyed, key.Message),
+        TenantKeyUnavailableException key => new(key.TenantId, TenantDataUnavailableReason.StorageGone, key.Message),
+        TenantStorageUnavailableException storage => new(storage.TenantId, TenantDataUnavailableReason.StorageGone, storage.Message),
+        _ => throw new ArgumentOutOfRangeException(nameof(exception)),
+    };
 
-    private TenantRecord Record()
-    {
-        var parts = this.GetPrimaryKeyString().Split('/', 3);
-        return new TenantRecord(parts[1], parts[2], state.State.Json, state.State.Version, state.State.UpdatedAt, state.State.UpdatedBy);
-    }
+    private static TenantRecord ToContract(StoredRecord record) => new(record.Collection, record.Id, record.Json, record.Version, record.UpdatedAt,
+        record.UpdatedBy, record.TenantId, record.Classification, record.CreatedAt);
 }

@@ -5,6 +5,7 @@ using SaaSReference.Contracts.Quotas;
 using SaaSReference.Contracts.Tenants;
 using SaaSReference.Database;
 using SaaSReference.Database.Quotas;
+using SaaSReference.Database.TenantData;
 
 namespace SaaSReference.Grains.Tenants;
 
@@ -26,6 +27,8 @@ public sealed partial class TenantGrain(
     TenantLimitsStore limits,
     PlatformLimitsWatcher platform,
     NotificationOutbox outbox,
+    TenantStorageProvisioner storage,
+    TenantRegions regions,
     TimeProvider time,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
@@ -54,6 +57,10 @@ public sealed partial class TenantGrain(
         {
             await TryRecordInCatalogAsync(cancellationToken);
         }
+        if (!state.State.StorageProvisioned && state.State.Status != TenantStatus.Terminated)
+        {
+            await TryProvisionStorageAsync(cancellationToken);
+        }
         if (!state.State.StandingPublished)
         {
             await TryPublishAsync(cancellationToken);
@@ -77,7 +84,17 @@ public sealed partial class TenantGrain(
             {
                 await TryRecordInCatalogAsync(CancellationToken.None);
             }
+            if (!state.State.StorageProvisioned && state.State.Status != TenantStatus.Terminated)
+            {
+                // Idempotent: a create repeated after a half-done provisioning completes it.
+                await ProvisionStorageAsync(CancellationToken.None);
+            }
             return new CreateTenantResult(CreateTenantOutcome.AlreadyExists, Details());
+        }
+        var region = command.Region ?? regions.DefaultRegion;
+        if (!regions.IsKnown(region))
+        {
+            throw new ArgumentException($"Region '{region}' is not one of {string.Join(", ", regions.Names)}.", nameof(command));
         }
 
         var displayName = command.DisplayName.Trim();
@@ -96,8 +113,13 @@ public sealed partial class TenantGrain(
             Plan = Settings.DefaultPlan,
             Revision = 1,
             Day = DateOnly.FromDateTime(now.UtcDateTime),
+            Region = region,
         };
         await state.WriteStateAsync();
+        // One call provisions the tenant: its schema in its region and its data key. A failure here leaves the tenant
+        // created with its storage unprovisioned; the error reaches the caller, and a repeated create (or the next
+        // activation) completes it.
+        await ProvisionStorageAsync(CancellationToken.None);
         await TryRecordInCatalogAsync(CancellationToken.None);
         await TryPublishAsync(CancellationToken.None);
         return new CreateTenantResult(CreateTenantOutcome.Created, Details());
@@ -214,7 +236,31 @@ public sealed partial class TenantGrain(
     }
 
     private TenantDetails Details() =>
-        new(TenantId, state.State.DisplayName, state.State.Status, state.State.CreatedAt, state.State.CreatedBy);
+        new(TenantId, state.State.DisplayName, state.State.Status, state.State.CreatedAt, state.State.CreatedBy, state.State.Region);
+
+    private async Task ProvisionStorageAsync(CancellationToken cancellationToken)
+    {
+        // Tenants stored before regions existed get the default region once, kept for good.
+        state.State.Region ??= regions.DefaultRegion;
+        await storage.ProvisionAsync(TenantId, state.State.Region, state.State.CreatedBy, cancellationToken);
+        state.State.StorageProvisioned = true;
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    private async Task TryProvisionStorageAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ProvisionStorageAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or InvalidOperationException or IOException)
+        {
+            LogProvisioningDeferred(logger, TenantId, exception.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The storage of tenant {TenantId} is not provisioned yet; the next activation or create retries: {Reason}")]
+    private static partial void LogProvisioningDeferred(ILogger logger, string tenantId, string reason);
 
     private TenantChangeResult Refused(string problem) => new(TenantChangeOutcome.Refused, Standing(), problem);
 

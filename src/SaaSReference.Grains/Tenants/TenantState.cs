@@ -43,4 +43,10 @@ public sealed class TenantState
 
     /// <summary>Where the tenant's notifications are also POSTed, set by its administrators.</summary>
     [Id(18)] public Uri? WebhookUrl { get; set; }
+
+    /// <summary>16.1.7e: the region the tenant chose at creation; its data and backups stay there. Never changes.</summary>
+    [Id(19)] public string? Region { get; set; }
+
+    /// <summary>Whether its storage (schema and data key) is known to be provisioned; repaired at activation when not.</summary>
+    [Id(20)] public bool StorageProvisioned { get; set; }
 }

@@ -19,6 +19,12 @@ public sealed partial class ClusterExceptionHandler(IProblemDetailsService probl
         {
             return await WriteQuotaProblemAsync(httpContext, quota);
         }
+        // 10.1.2b, 8.1.5d: a revoked or destroyed key, or dropped storage, from any data path.
+        if (SaaSReference.Silo.TenantData.TenantDataProblems.From(exception) is { } unavailable)
+        {
+            await unavailable.ExecuteAsync(httpContext);
+            return true;
+        }
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),

@@ -4,6 +4,8 @@ using SaaSReference.Contracts.Tenants;
 using SaaSReference.Database;
 using SaaSReference.Database.Quotas;
 using SaaSReference.Silo.Security;
+using SaaSReference.Database.Audit;
+using SaaSReference.Database.TenantData;
 
 namespace SaaSReference.Silo.Apis;
 
@@ -27,7 +29,7 @@ public static class TenantsApi
     }
 
     internal static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, CapacityPlanner capacity,
-        CancellationToken cancellationToken)
+        TenantRegions regions, IAuditTrail audit, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<CreateTenantRequest>(request, MaxCreateBodyBytes, cancellationToken);
         if (problem is not null)
@@ -35,6 +37,11 @@ public static class TenantsApi
             return problem;
         }
         var errors = Validate(body!);
+        if (body!.Region is { } region && !regions.IsKnown(region))
+        {
+            // 16.1.7e: the tenant chooses where its data lives, among the regions this platform has.
+            errors["region"] = [$"'{Truncate(region)}' is not a region of this platform: choose one of {string.Join(", ", regions.Names)}."];
+        }
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
@@ -48,12 +55,23 @@ public static class TenantsApi
                 type: ChangeRequestsProblems.OverCommit, detail: admission.Describe());
         }
 
+        var actor = user.Identity!.Name!;
         var result = await grains.GetGrain<ITenantGrain>(body!.Id)
-            .CreateAsync(new CreateTenantCommand(body.DisplayName.Trim(), user.Identity!.Name!));
-        return result.Outcome == CreateTenantOutcome.Created
-            ? TypedResults.Created($"/api/tenants/{result.Tenant.Id}", TenantResponse.From(result.Tenant))
-            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Tenant exists",
-                detail: $"A tenant with id '{body.Id}' already exists; nothing was changed.");
+            .CreateAsync(new CreateTenantCommand(body.DisplayName.Trim(), actor, body.Region));
+        if (result.Outcome == CreateTenantOutcome.Created)
+        {
+            await audit.WriteNowAsync(new AuditEvent(AuditEventTypes.TenantDataProvisioned, actor, result.Tenant.Id, result.Tenant.Id, "success",
+                new Dictionary<string, string>(StringComparer.Ordinal) { ["details"] = $"region={result.Tenant.Region}" }), cancellationToken);
+            return TypedResults.Created($"/api/tenants/{result.Tenant.Id}", TenantResponse.From(result.Tenant));
+        }
+        // Idempotent provisioning: the same request again answers 200 with the tenant as it is; a different region
+        // or name is a conflict and changes nothing.
+        if (result.Tenant.DisplayName == body.DisplayName.Trim() && (body.Region is null || body.Region == result.Tenant.Region))
+        {
+            return TypedResults.Ok(TenantResponse.From(result.Tenant));
+        }
+        return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Tenant exists",
+            detail: $"A tenant with id '{body.Id}' already exists with another name or region ({result.Tenant.Region}); nothing was changed.");
     }
 
     internal static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetAsync(string tenantId, IGrainFactory grains)

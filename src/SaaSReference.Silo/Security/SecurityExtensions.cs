@@ -59,6 +59,7 @@ public static class SecurityExtensions
         services.TryAddSingleton<SigningKeyStore>();
         services.TryAddSingleton<SigningKeyCache>();
         services.AddSingleton<IAuthorizationHandler, TenantMemberHandler>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ForeignTenantResultHandler>();
 
         services.AddAuthentication(PlatformScheme)
             .AddPolicyScheme(PlatformScheme, "Access token or operator key", options => options.ForwardDefaultSelector = SelectScheme)

@@ -23,7 +23,7 @@ public sealed class BrowserSignInTests(ITestOutputHelper output) : IAsyncLifetim
     {
         await _postgres.InitializeAsync();
         var seed = new PlatformSeed([new SeedUser(Email, _password, Tenant, "tenant-admin")], []);
-        _cluster = await PlatformCluster.StartAsync(_postgres.ConnectionString, silos: 1, identities: 1, gateway: true, seed: seed);
+        _cluster = await PlatformCluster.StartAsync(_postgres.ConnectionString, await _postgres.CreateRegionSettingsAsync(), silos: 1, identities: 1, gateway: true, seed: seed);
         using var operatorClient = _cluster.CreateOperatorClient();
         await GatewayHealth.WaitForAsync(operatorClient, "silo", r => r.Count == 1, TimeSpan.FromSeconds(60));
         await GatewayHealth.WaitForAsync(operatorClient, "identity", r => r.Count == 1, TimeSpan.FromSeconds(60));

@@ -30,7 +30,7 @@ public sealed class QuotaClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _postgres.InitializeAsync();
-        _cluster = await PlatformCluster.StartAsync(_postgres.ConnectionString, silos: 3, identities: 1, gateway: true,
+        _cluster = await PlatformCluster.StartAsync(_postgres.ConnectionString, await _postgres.CreateRegionSettingsAsync(), silos: 3, identities: 1, gateway: true,
             seed: new PlatformSeed([], [.. Clients.Values]), extraGateways: 1);
         using var operatorClient = Cluster.CreateOperatorClient();
         await GatewayHealth.WaitForAsync(operatorClient, "silo", rotation => rotation.Count == 3, TimeSpan.FromSeconds(60));
@@ -39,6 +39,8 @@ public sealed class QuotaClusterFixture : IAsyncLifetime
         {
             using var created = await TenantClient.CreateAsync(operatorClient, tenant);
             Assert.True(created.StatusCode == HttpStatusCode.Created, $"creating {tenant} answered {created.StatusCode}:\n{Cluster.Diagnostics()}");
+            using var collection = await operatorClient.PutAsJsonAsync($"api/tenants/{tenant}/collections/notes", new { classification = "internal" });
+            Assert.True(collection.StatusCode == HttpStatusCode.Created, $"creating the notes collection of {tenant} answered {collection.StatusCode}");
         }
     }
 

@@ -27,6 +27,8 @@ public sealed class AuditApiTests(SecuredSiloFactory factory)
         {
             using var created = await CreateAsync(operatorHttp, tenantId);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            using var collection = await operatorHttp.PutAsync($"/api/tenants/{tenantId}/collections/notes", Json("""{"classification":"internal"}"""));
+            Assert.Equal(HttpStatusCode.Created, collection.StatusCode);
         }
         using var tenantHttp = factory.CreateBearerClient(factory.Tokens.TenantUser(tenantId, writer));
         using var put = await tenantHttp.PutAsync($"/api/tenants/{tenantId}/records/notes/n1", Json("""{"text":"hello"}"""));

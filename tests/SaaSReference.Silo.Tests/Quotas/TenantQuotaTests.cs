@@ -74,7 +74,7 @@ public sealed class TenantQuotaTests(SecuredSiloFactory factory)
     {
         var tenant = await NewTenantAsync();
         await OverrideAsync(tenant, new QuotaOverrides(StorageBytes: 1_000));
-        var record = Grains.GetGrain<ITenantRecordGrain>(RecordNames.Key(tenant, "c", "r"));
+        var record = Grains.GetGrain<ITenantRecordGrain>(RecordNames.Key(tenant, "notes", "r"));
         await record.PutAsync(new RecordContent(Payload(300), "user-1"));
         // A version mismatch writes nothing: the reservation made for it is given back.
         var mismatch = await record.PutAsync(new RecordContent(Payload(500), "user-1", IfVersion: 7));
@@ -306,7 +306,8 @@ public sealed class TenantQuotaTests(SecuredSiloFactory factory)
         }
         using var other = factory.CreateBearerClient(factory.Tokens.TenantUser(stranger));
         using var read = await other.GetAsync($"/api/tenants/{owner}/records/notes/secret");
-        var problem = await IsProblemAsync(read, HttpStatusCode.Forbidden);
+        // 9.4.4e: a data route of another tenant answers as if there were nothing (404), not even confirming the tenant.
+        var problem = await IsProblemAsync(read, HttpStatusCode.NotFound);
         Assert.DoesNotContain("owner-only", problem.ToString(), StringComparison.Ordinal);
         using var usage = await other.GetAsync($"/api/tenants/{owner}/usage");
         await IsProblemAsync(usage, HttpStatusCode.Forbidden);
@@ -335,6 +336,11 @@ public sealed class TenantQuotaTests(SecuredSiloFactory factory)
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
+        // The server's request activity stops after the client has the response: wait for it (bounded), then check.
+        for (var attempt = 0; attempt < 100 && !tagged.Contains(tenant); attempt++)
+        {
+            await Task.Delay(50);
+        }
         Assert.Contains(tenant, tagged);
     }
 
@@ -345,6 +351,10 @@ public sealed class TenantQuotaTests(SecuredSiloFactory factory)
         var id = "q-" + Guid.NewGuid().ToString("N")[..10];
         var result = await Grains.GetGrain<ITenantGrain>(id).CreateAsync(new CreateTenantCommand("Quota Co", "op-test"));
         Assert.Equal(CreateTenantOutcome.Created, result.Outcome);
+        // Records go into a collection that exists (8.2.1): the tests write to "notes".
+        var location = await factory.Services.GetRequiredService<SaaSReference.Database.TenantData.TenantStorageLocator>().GetAsync(id);
+        await factory.Services.GetRequiredService<SaaSReference.Database.TenantData.Records.TenantCollectionStore>()
+            .CreateAsync(location!, "notes", "internal", "", "op-test", DateTimeOffset.UtcNow);
         return id;
     }
 

@@ -19,8 +19,16 @@ public sealed class SecuredSiloFactory : WebApplicationFactory<Program>, IAsyncL
     public const string Issuer = "http://127.0.0.1:8080/identity/";
     public const string Audience = "saasreference-api";
     public const string OperatorKey = "secured-operator-key-0123456789";
+    public const long MaxFileBytes = 1024 * 1024;
     private readonly PostgresFixture _postgres = new();
     private string? _connectionString;
+    private Dictionary<string, string>? _regions;
+
+    /// <summary>The silo's tenant-storage settings (region databases, backup sites, key store), configuration keys with ':'.</summary>
+    public IReadOnlyDictionary<string, string> RegionSettings => _regions ?? throw new InvalidOperationException("Not started.");
+
+    /// <summary>The connection string of a region's database.</summary>
+    public string RegionConnectionString(string region) => RegionSettings[$"TenantStorage:Regions:{region}:ConnectionString"];
     private TokenMinter? _tokens;
 
     public string ConnectionString => _connectionString ?? throw new InvalidOperationException("Not started.");
@@ -33,6 +41,7 @@ public sealed class SecuredSiloFactory : WebApplicationFactory<Program>, IAsyncL
     public async Task InitializeAsync()
     {
         await _postgres.InitializeAsync();
+        _regions = await _postgres.CreateRegionSettingsAsync();
         _connectionString = await CreateKeyDatabaseAsync();
         _tokens = new TokenMinter(Issuer, Audience, await SigningKeyAsync(_connectionString));
     }
@@ -59,7 +68,13 @@ public sealed class SecuredSiloFactory : WebApplicationFactory<Program>, IAsyncL
         var clusterId = "sec-" + Guid.NewGuid().ToString("N")[..8];
         builder.UseEnvironment("Production");
         builder.UseSetting("ConnectionStrings:platform", ConnectionString);
+        foreach (var (key, value) in _regions!)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.UseSetting("Platform:BootstrapKey", OperatorKey);
+        // Small enough for the files tests to go over it cheaply.
+        builder.UseSetting("TenantData:MaxFileBytes", MaxFileBytes.ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Identity:Issuer", Issuer);
         builder.UseSetting("Identity:Audience", Audience);
         builder.UseSetting("Orleans:ClusterId", clusterId);

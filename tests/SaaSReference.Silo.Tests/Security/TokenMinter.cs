@@ -21,6 +21,9 @@ public sealed class TokenMinter(string issuer, string audience, StoredCredential
     public string TenantUser(string tenantId, string subject = "user-bob") =>
         Mint(new() { ["sub"] = subject, ["tenant_id"] = tenantId });
 
+    public string TenantAdmin(string tenantId, string subject = "admin-carol") =>
+        Mint(new() { ["sub"] = subject, ["tenant_id"] = tenantId, ["role"] = new[] { Roles.TenantAdmin } });
+
     public string Mint(Dictionary<string, object> claims, Action<SecurityTokenDescriptor>? tweak = null, bool defaultTimes = true)
     {
         var now = DateTime.UtcNow;
