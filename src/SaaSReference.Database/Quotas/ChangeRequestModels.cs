@@ -11,6 +11,13 @@ public enum ChangeRequestKind
     QuotaOverride,
     ConfigurationChange,
     ConfigurationRollback,
+    /// <summary>12.3.1, 6.1.2a: put one tenant's storage back to one of its backups (<c>tenant-restore</c>).</summary>
+    TenantRestore,
+    /// <summary>
+    /// 8.1.5d, 6.1.2a: approve the termination a tenant admin requested (<c>tenant-termination</c>); made only by
+    /// <c>POST /api/tenants/{tenantId}/termination</c>, executed after the grace period (docs/tenant-termination.md).
+    /// </summary>
+    TenantTermination,
 }
 
 /// <summary>Where a change request stands. Only <see cref="Pending"/> can still be decided.</summary>
@@ -21,6 +28,8 @@ public enum ChangeRequestStatus
     Rejected,
     Expired,
     Failed,
+    /// <summary>Withdrawn before a decision (a termination cancelled by the tenant's admins or an operator, 8.1.5d).</summary>
+    Cancelled,
 }
 
 /// <summary>The stored spellings of kinds and statuses (<c>plan-change</c>, <c>pending</c>, ...), both ways.</summary>
@@ -44,13 +53,14 @@ public static class ChangeRequestText
 
     /// <summary>Whether the kind acts on one tenant (and so names it).</summary>
     public static bool IsTenantKind(ChangeRequestKind kind) =>
-        kind is ChangeRequestKind.Unfreeze or ChangeRequestKind.PlanChange or ChangeRequestKind.QuotaOverride;
+        kind is ChangeRequestKind.Unfreeze or ChangeRequestKind.PlanChange or ChangeRequestKind.QuotaOverride
+            or ChangeRequestKind.TenantRestore or ChangeRequestKind.TenantTermination;
 }
 
 /// <summary>
 /// The stored payload of a change request (jsonb, nulls left out): unfreeze <c>{}</c>; plan-change
 /// <c>{"plan"}</c>; quota-override <c>{"overrides"}</c>; configuration-change <c>{"settings","baseVersion"}</c>;
-/// configuration-rollback <c>{"version","baseVersion"}</c>.
+/// configuration-rollback <c>{"version","baseVersion"}</c>; tenant-restore <c>{"backupId"}</c>.
 /// </summary>
 /// <param name="Plan">The plan a plan-change puts the tenant on.</param>
 /// <param name="Overrides">The overrides a quota-override sets (replacing the tenant's current ones).</param>
@@ -60,12 +70,14 @@ public static class ChangeRequestText
 /// The configuration version current when a configuration request was made: the approver approves a change of
 /// that version, so the request fails if another version was added meanwhile (set by the server, never by the client).
 /// </param>
+/// <param name="BackupId">The backup of the tenant a tenant-restore puts back (12.3.1).</param>
 public sealed record ChangeRequestPayload(
     string? Plan = null,
     QuotaOverrides? Overrides = null,
     PlatformSettings? Settings = null,
     int? Version = null,
-    int? BaseVersion = null)
+    int? BaseVersion = null,
+    Guid? BackupId = null)
 {
     public static ChangeRequestPayload Empty { get; } = new();
 

@@ -1,16 +1,19 @@
-namespace SaaSReference.Gateway.RateLimiting;
+using Microsoft.AspNetCore.Http;
+
+namespace SaaSReference.Database.Quotas;
 
 /// <summary>
-/// What the members of a frozen (or terminated) tenant may still do (12.1.3c): read their own tenant's status and
-/// usage, and export their data. Everything else under <c>/api</c> is refused at the gateway, so a frozen tenant
-/// no longer reaches the silos at all. Anything that does not match exactly (another tenant, an extra or empty
-/// segment, an encoded slash) is refused: the list only ever lets through what it names.
+/// What the members of a frozen or terminated tenant may still do, the one rule for the gateway and the silos (12.1.3c,
+/// 8.1.5a/d). A frozen tenant: read its own status and usage, export its data (8.1.5a: it can always take its data away),
+/// and request, read or cancel its termination. A terminated tenant: read its status, usage and termination record only;
+/// its data is gone. Everything else under <c>/api</c> is refused. Anything that does not match exactly (another tenant,
+/// an extra or empty segment, an encoded slash) is refused: the list only ever lets through what it names.
 /// </summary>
 public static class FrozenTenantAccess
 {
     private const string TenantsPrefix = "/api/tenants/";
 
-    public static bool Allows(string method, PathString path, string tenantId)
+    public static bool Allows(string method, PathString path, string tenantId, bool terminated = false)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentException.ThrowIfNullOrEmpty(tenantId);
@@ -33,12 +36,18 @@ public static class FrozenTenantAccess
         }
 
         var read = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        if (terminated)
+        {
+            return read && (segments.Length == 1 || (segments.Length == 2 && (Is(segments[1], "usage") || Is(segments[1], "termination"))));
+        }
         return segments.Length switch
         {
             // GET /api/tenants/{own}: status and plan.
             1 => read,
             // GET /api/tenants/{own}/usage.
             2 when Is(segments[1], "usage") => read,
+            // /api/tenants/{own}/termination: request (POST), read (GET), cancel (DELETE) the tenant's termination.
+            2 when Is(segments[1], "termination") => read || HttpMethods.IsPost(method) || HttpMethods.IsDelete(method),
             // /api/tenants/{own}/export and below: start an export (POST), follow and download it (GET).
             >= 2 when Is(segments[1], "export") => (read || HttpMethods.IsPost(method)) && segments.Skip(2).All(s => s.Length > 0),
             _ => false,

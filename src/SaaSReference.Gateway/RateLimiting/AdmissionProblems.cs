@@ -8,6 +8,7 @@ public static class AdmissionProblems
 {
     public const string BaseUri = "https://saasreference.local/problems/";
     public const string TenantFrozenType = BaseUri + "tenant-frozen";
+    public const string TenantTerminatedType = BaseUri + "tenant-terminated";
     public const string LimitsUnavailableType = BaseUri + "limits-unavailable";
 
     /// <summary>429 with Retry-After and the RateLimit fields (12.1.3b).</summary>
@@ -32,6 +33,12 @@ public static class AdmissionProblems
         StatusCodes.Status403Forbidden, TenantFrozenType, "Tenant frozen",
         $"Tenant '{tenantId}' is frozen: its requests are refused except reading its status and usage and exporting its data. " +
         "Contact the platform operator.",
+        new Dictionary<string, object?> { ["tenantId"] = tenantId });
+
+    /// <summary>8.1.5d: a terminated tenant's data is destroyed for good: 410, not a freeze that could be lifted.</summary>
+    public static Task TenantTerminatedAsync(HttpContext context, string tenantId) => WriteAsync(context,
+        StatusCodes.Status410Gone, TenantTerminatedType, "Tenant terminated",
+        $"Tenant '{tenantId}' was terminated: its data key was destroyed and its storage dropped; only its status, usage and termination record can be read.",
         new Dictionary<string, object?> { ["tenantId"] = tenantId });
 
     /// <summary>503 while this gateway has not yet loaded the tenants' standings: it cannot tell who is frozen.</summary>

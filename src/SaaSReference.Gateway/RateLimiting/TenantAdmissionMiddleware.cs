@@ -47,10 +47,13 @@ internal sealed class TenantAdmissionMiddleware(
         {
             System.Diagnostics.Activity.Current?.SetTag(TenantTraceTag, tracedTenant);
         }
-        if (standing is { IsFrozen: true } && !FrozenTenantAccess.Allows(context.Request.Method, context.Request.Path, standing.TenantId))
+        var terminated = standing?.Status == Contracts.Tenants.TenantStatus.Terminated;
+        if (standing is { IsFrozen: true } && !FrozenTenantAccess.Allows(context.Request.Method, context.Request.Path, standing.TenantId, terminated))
         {
             metrics.Rejected(caller, GatewayMetrics.ReasonFrozen);
-            await AdmissionProblems.TenantFrozenAsync(context, standing.TenantId);
+            await (terminated
+                ? AdmissionProblems.TenantTerminatedAsync(context, standing.TenantId)
+                : AdmissionProblems.TenantFrozenAsync(context, standing.TenantId));
             return;
         }
 

@@ -16,7 +16,9 @@ public sealed class ChangeRequestsExecutor(
     IGrainFactory grains,
     PlatformConfigurationStore configuration,
     ChangeRequestsPreflight preflight,
-    TimeProvider time)
+    TimeProvider time,
+    TenantRestores restores,
+    SaaSReference.Database.TenantData.Termination.TenantTerminationService terminations)
 {
     public async Task<ChangeExecution> ExecuteAsync(ChangeRequest request, string approvedBy, string? note, CancellationToken cancellationToken)
     {
@@ -39,6 +41,10 @@ public sealed class ChangeRequestsExecutor(
             ChangeRequestKind.ConfigurationChange =>
                 await AddVersionAsync(current, request.Payload.Settings!, request, approvedBy, Limit(request.Reason), cancellationToken),
             ChangeRequestKind.ConfigurationRollback => await RollBackAsync(current, request.Payload.Version!.Value, request, approvedBy, cancellationToken),
+            // 12.3.1, 6.1.2a: the requester and the approver both go to the restore and to the audit trail.
+            ChangeRequestKind.TenantRestore => await restores.ExecuteAsync(request, approvedBy, cancellationToken),
+            // 8.1.5d, 6.1.2a: the approval is recorded; nothing is destroyed before the grace period ends (TenantTerminationWorker).
+            ChangeRequestKind.TenantTermination => await TenantTerminationApproval.ApproveAsync(terminations, request, approvedBy, cancellationToken),
             _ => new(false, "Unknown kind."),
         };
     }

@@ -86,6 +86,11 @@ public static class ChangeRequestsInput
                 ChangeRequestKind.QuotaOverride => new ChangeRequestPayload(Overrides: Read<QuotaOverridePayload>(json)?.Overrides),
                 ChangeRequestKind.ConfigurationChange => new ChangeRequestPayload(Settings: Read<ConfigurationChangePayload>(json)?.Settings),
                 ChangeRequestKind.ConfigurationRollback => new ChangeRequestPayload(Version: Read<ConfigurationRollbackPayload>(json)?.Version),
+                // 12.3.1: {"backupId": "<uuid>"} and nothing else.
+                ChangeRequestKind.TenantRestore => new ChangeRequestPayload(BackupId: Read<TenantRestorePayload>(json)?.BackupId),
+                // 8.1.5d: made only by the tenant's admin, with its typed confirmation and grace period; approved here.
+                ChangeRequestKind.TenantTermination => Refuse(errors, "kind",
+                    "A tenant-termination is requested by the tenant's admin with POST /api/tenants/{tenantId}/termination; approve that request here."),
                 _ => null,
             };
         }
@@ -97,4 +102,10 @@ public static class ChangeRequestsInput
     }
 
     private static T? Read<T>(JsonElement json) where T : class => json.Deserialize<T>(StrictJson.Options);
+
+    private static ChangeRequestPayload? Refuse(Dictionary<string, string[]> errors, string field, string message)
+    {
+        errors[field] = [message];
+        return null;
+    }
 }

@@ -11,7 +11,8 @@ namespace SaaSReference.Silo.Apis;
 /// configuration moved on, capacity used up by other tenants). The kind's input rules are checked here too, so a
 /// stored request that somehow became invalid still cannot take effect.
 /// </summary>
-public sealed class ChangeRequestsPreflight(IGrainFactory grains, PlatformConfigurationStore configuration, TenantLimitsStore tenants, CapacityPlanner capacity)
+public sealed class ChangeRequestsPreflight(IGrainFactory grains, PlatformConfigurationStore configuration, TenantLimitsStore tenants, CapacityPlanner capacity,
+    TenantRestores restores)
 {
     /// <summary>Null when the change may be made against <paramref name="current"/>; otherwise why not.</summary>
     public async Task<ChangeRefusal?> CheckAsync(ChangeRequestKind kind, string? tenantId, ChangeRequestPayload payload,
@@ -31,8 +32,18 @@ public sealed class ChangeRequestsPreflight(IGrainFactory grains, PlatformConfig
             ChangeRequestKind.QuotaOverride => await CheckOverridesAsync(tenantId!, payload.Overrides, current.Settings, cancellationToken),
             ChangeRequestKind.ConfigurationChange => await CheckSettingsAsync(payload.Settings, "payload.settings", current, cancellationToken),
             ChangeRequestKind.ConfigurationRollback => await CheckRollbackAsync(payload.Version, current, cancellationToken),
+            ChangeRequestKind.TenantRestore => await CheckRestoreAsync(tenantId!, payload.BackupId, cancellationToken),
+            // 8.1.5d: the tenant still exists and is not terminated; its termination's own state is checked when approved.
+            ChangeRequestKind.TenantTermination => (await StandingAsync(tenantId!, allowTerminated: false)).Refusal,
             _ => ChangeRefusal.Field("kind", "Unknown kind."),
         };
+    }
+
+    // 12.3.1: the backup exists, is the tenant's own, of its region, its artifact is there and its key usable.
+    private async Task<ChangeRefusal?> CheckRestoreAsync(string tenantId, Guid? backupId, CancellationToken cancellationToken)
+    {
+        var (_, refusal) = await StandingAsync(tenantId, allowTerminated: false);
+        return refusal ?? await restores.CheckAsync(tenantId, backupId, cancellationToken);
     }
 
     private async Task<ChangeRefusal?> CheckUnfreezeAsync(string tenantId)

@@ -11,6 +11,8 @@ using SaaSReference.Silo.Audit;
 using SaaSReference.Silo.Hosting;
 using SaaSReference.Silo.Quotas;
 using SaaSReference.Silo.Security;
+using SaaSReference.Silo.TenantData;
+using SaaSReference.Database.TenantData;
 
 namespace SaaSReference.Silo.Extensions;
 
@@ -40,6 +42,18 @@ public static class SiloExtensions
         builder.Services.AddSchemaMigration();
         // After the migration: the watcher reads the quota tables.
         builder.Services.AddPlatformLimits();
+        // 8.1.1a, 8.2.3a, 16.1.7e: tenants' entrusted data in their region's database, a schema per tenant.
+        builder.Services.AddTenantStorage(builder.Configuration);
+        // 8.1.5a/b, 13.2.2e, 16.1.7a/b, 18.1.3b: export, import and evidence archives of one tenant (docs/export-format.md).
+        builder.Services.AddTenantExport(builder.Configuration);
+        builder.Services.Configure<TenantFileOptions>(builder.Configuration.GetSection(TenantFileOptions.Section));
+        // 10.1.2b: per-tenant data keys (provider, keyring, manager, re-encryption, first key at provisioning).
+        builder.Services.AddTenantKeys(builder.Configuration);
+        // 12.3.1a/b/c, 18.1.3a: tenant backups (copied to the paired region), platform backups, four-eyes restore.
+        builder.Services.AddTenantBackups(builder.Configuration);
+        var tenantStorage = builder.Configuration.GetSection(TenantStorageOptions.Section).Get<TenantStorageOptions>() ?? new TenantStorageOptions();
+        builder.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(StorageNames.Tenant,
+            (services, _) => new TenantGrainStorage(services, services.GetRequiredService<TenantStorageLocator>()));
         // 12.4.2a: before Orleans, so the audit writer stops (and flushes) after the last grain call it records.
         builder.Services.AddSiloAudit(builder.Configuration);
 
@@ -62,6 +76,15 @@ public static class SiloExtensions
                 options.Invariant = AdoNetInvariant;
                 options.ConnectionString = connectionString;
             });
+            // One provider per region; TenantGrainStorage routes each tenant-scoped grain to its tenant's region.
+            foreach (var (region, regionOptions) in tenantStorage.Regions)
+            {
+                silo.AddAdoNetGrainStorage(TenantGrainStorage.ProviderOf(region), options =>
+                {
+                    options.Invariant = AdoNetInvariant;
+                    options.ConnectionString = new NpgsqlConnectionStringBuilder(regionOptions.ConnectionString) { MaxPoolSize = regionOptions.MaxPoolSize }.ConnectionString;
+                });
+            }
             silo.UseAdoNetReminderService(options =>
             {
                 options.Invariant = AdoNetInvariant;
@@ -83,6 +106,8 @@ public static class SiloExtensions
         builder.Services.AddHealthChecks().AddCheck<SiloReadinessCheck>("orleans-silo");
         builder.Services.AddPlatformSecurity(builder.Configuration);
         builder.Services.AddChangeRequests();
+        // 8.1.5d-f: termination at a tenant's request, four eyes and a grace period, then crypto-shredding and the schema dropped.
+        builder.Services.AddTenantTermination(builder.Configuration);
         builder.Services.AddExceptionHandler<ClusterExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(options => StrictJson.Configure(options.SerializerOptions));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("Api:MaxRequestBodyBytes", 1L << 20));

@@ -25,9 +25,17 @@ public sealed class TenantAdmission(RequestDelegate next)
             await next(http);
             return;
         }
-        if (platform.Find(tenantId) is { IsFrozen: true } standing && !AllowedWhenFrozen(http.Request, tenantId))
+        if (platform.Find(tenantId) is { IsFrozen: true } standing
+            && !AllowedWhenFrozen(http.Request, tenantId, standing.Status == TenantStatus.Terminated))
         {
             meter.Rejected(tenantId, "frozen");
+            if (standing.Status == TenantStatus.Terminated)
+            {
+                // 8.1.5d: a terminated tenant's data is destroyed for good: 410, not a freeze that could be lifted.
+                http.Response.StatusCode = StatusCodes.Status410Gone;
+                await TenantTerminationProblems.Terminated(tenantId).ExecuteAsync(http);
+                return;
+            }
             http.Response.StatusCode = StatusCodes.Status403Forbidden;
             await TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Tenant frozen", type: QuotaProblems.FrozenType,
                 detail: $"Tenant '{tenantId}' is {TenantLimitsStore.Text(standing.Status)}. Its data is intact; only its status, usage and export can be read. Contact the platform operator.")
@@ -40,16 +48,18 @@ public sealed class TenantAdmission(RequestDelegate next)
         await next(http);
     }
 
-    /// <summary>What a frozen tenant may still do: read its own status and usage, export its data; operators may change its status.</summary>
-    public static bool AllowedWhenFrozen(HttpRequest request, string tenantId)
+    /// <summary>
+    /// What may still reach a frozen or terminated tenant's routes here: what its members may (<see cref="FrozenTenantAccess"/>,
+    /// the gateway's rule), an operator's status change of a frozen tenant, and an operator's evidence export of a frozen
+    /// tenant (16.1.7a/b: a suspended tenant is when an authority asks; the route itself admits operators only).
+    /// </summary>
+    public static bool AllowedWhenFrozen(HttpRequest request, string tenantId, bool terminated = false)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var path = request.Path.Value ?? "";
-        var root = $"/api/tenants/{tenantId}";
-        var get = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
-        return (get && (path == root || path == root + "/usage"))
-            || path == root + "/export" || path.StartsWith(root + "/export/", StringComparison.Ordinal)
-            || (HttpMethods.IsPost(request.Method) && path == root + "/status");
+        var path = request.Path.Value;
+        return FrozenTenantAccess.Allows(request.Method, request.Path, tenantId, terminated)
+            || (!terminated && HttpMethods.IsPost(request.Method) && path == $"/api/tenants/{tenantId}/status")
+            || (!terminated && HttpMethods.IsGet(request.Method) && path == $"/api/tenants/{tenantId}/evidence");
     }
 }
 

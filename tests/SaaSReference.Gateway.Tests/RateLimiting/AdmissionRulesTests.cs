@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using SaaSReference.Contracts.Quotas;
 using SaaSReference.Contracts.Tenants;
+using SaaSReference.Database.Quotas;
 using SaaSReference.Gateway.RateLimiting;
 
 namespace SaaSReference.Gateway.Tests.RateLimiting;
@@ -33,6 +34,27 @@ public sealed class AdmissionRulesTests
     [InlineData("GET", "/api/other/acme", false)]
     public void FrozenTenantAccess_OnlyOwnStatusUsageAndExport(string method, string path, bool allowed) =>
         Assert.Equal(allowed, FrozenTenantAccess.Allows(method, new PathString(path), "acme"));
+
+    [Theory]
+    [InlineData("POST", "/api/tenants/acme/termination", true)]
+    [InlineData("GET", "/api/tenants/acme/termination", true)]
+    [InlineData("DELETE", "/api/tenants/acme/termination", true)]
+    [InlineData("PUT", "/api/tenants/acme/termination", false)]
+    [InlineData("GET", "/api/tenants/acme/termination/x", false)]
+    [InlineData("POST", "/api/tenants/other/termination", false)]
+    public void FrozenTenantAccess_FrozenTenantCanStillEndItsContract(string method, string path, bool allowed) =>
+        Assert.Equal(allowed, FrozenTenantAccess.Allows(method, new PathString(path), "acme"));
+
+    [Theory]
+    [InlineData("GET", "/api/tenants/acme", true)]
+    [InlineData("GET", "/api/tenants/acme/usage", true)]
+    [InlineData("GET", "/api/tenants/acme/termination", true)]
+    [InlineData("GET", "/api/tenants/acme/export", false)]
+    [InlineData("POST", "/api/tenants/acme/export", false)]
+    [InlineData("DELETE", "/api/tenants/acme/termination", false)]
+    [InlineData("GET", "/api/tenants/acme/records/notes", false)]
+    public void FrozenTenantAccess_TerminatedTenant_OnlyReadsWhatIsLeft(string method, string path, bool allowed) =>
+        Assert.Equal(allowed, FrozenTenantAccess.Allows(method, new PathString(path), "acme", terminated: true));
 
     [Theory]
     [InlineData("/api/tenants", AdmissionScope.Api)]

@@ -79,15 +79,16 @@ public sealed class FrozenTenantTests(PostgresFixture postgres, ITestOutputHelpe
     }
 
     [Fact]
-    public async Task Terminated_IsRefusedLikeFrozen()
+    public async Task Terminated_IsGone_AtTheGateway()
     {
         await using var stack = await AdmissionStack.StartAsync(postgres, output);
         await stack.SetStandingAsync(Tenant, QuotaOverrides.None, TenantStatus.Terminated);
 
         using var response = await stack.SendAsync(HttpMethod.Get, Records, bearer: stack.Token(Tenant));
 
-        var problem = await ProblemDetailsAssert.IsProblemAsync(response, HttpStatusCode.Forbidden);
-        Assert.Equal(AdmissionProblems.TenantFrozenType, problem.GetProperty("type").GetString());
+        // 8.1.5d: not a freeze that could be lifted: the data is destroyed, 410.
+        var problem = await ProblemDetailsAssert.IsProblemAsync(response, HttpStatusCode.Gone);
+        Assert.Equal(AdmissionProblems.TenantTerminatedType, problem.GetProperty("type").GetString());
         Assert.Equal(0, stack.SiloRequests(Records));
     }
 }
