@@ -13,7 +13,8 @@ COPY src/SaaSReference.Grains/SaaSReference.Grains.csproj src/SaaSReference.Grai
 COPY src/SaaSReference.Database/SaaSReference.Database.csproj src/SaaSReference.Database/
 RUN dotnet restore src/SaaSReference.Silo/SaaSReference.Silo.csproj
 COPY src/ src/
-# SaaSReference.Database embeds the schema scripts from infra/postgres.
+# SaaSReference.Database embeds the schema scripts from infra/postgres: the platform's (*.sql) and the region
+# databases' (region/*.sql); the folder is copied whole.
 COPY infra/postgres/ infra/postgres/
 RUN dotnet publish src/SaaSReference.Silo/SaaSReference.Silo.csproj --no-restore -c Release -o /app/publish -p:UseAppHost=false
 
@@ -24,6 +25,15 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/publish ./
+# Mount points of the silo's volumes (docker-compose.yml): each region's backup site, the local key store and the
+# platform backups. A named volume takes the owner and mode of the image's directory when it is first mounted, so the
+# directories are created here, empty, owned by the non-root user and closed to everyone else. No VOLUME instruction:
+# an anonymous volume would silently hold keys or backups where nobody backs them up.
+RUN install -d -m 0700 -o "$APP_UID" -g "$APP_UID" \
+        /var/lib/saasreference/backups/jp-east \
+        /var/lib/saasreference/backups/jp-west \
+        /var/lib/saasreference/tenant-keys \
+        /var/lib/saasreference/platform-backups
 # The non-root "app" user that the image provides (by uid, so that orchestrators can verify non-root).
 USER $APP_UID
 ENV ASPNETCORE_HTTP_PORTS=8080

@@ -65,6 +65,200 @@ public sealed class ComposeRulesTests
         Assert.Contains(ComposeRules.Secrets(compose), v => v.StartsWith("postgres:", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void EnvironmentKeys_RegionSettingTypoOrInvalidRegion_IsReported()
+    {
+        Set(compose.Services["silo-1"].Map("environment")!, "TenantStorage__Regions__jp-east__BackupDir", new YamlScalarNode("/x"));
+        Set(compose.Services["silo-2"].Map("environment")!, "TenantStorage__Regions__JP_East__ConnectionString", new YamlScalarNode("Host=x"));
+        var violations = ComposeRules.EnvironmentKeys(compose).ToList();
+        Assert.Contains("silo-1 sets TenantStorage__Regions__jp-east__BackupDir, which silo does not read", violations);
+        Assert.Contains("silo-2 sets TenantStorage__Regions__JP_East__ConnectionString, which silo does not read", violations);
+    }
+
+    [Theory]
+    [InlineData("ports", "published ports")]
+    [InlineData("healthcheck", "pg_isready")]
+    [InlineData("volume", "no declared named volume")]
+    [InlineData("shared-volume", "holds the data of")]
+    [InlineData("database", "never the platform's")]
+    [InlineData("image", "not the platform database's")]
+    [InlineData("network", "private network")]
+    public void RegionDatabases_PublishedUnhealthyVolatileOrSharedDatabase_IsReported(string breakage, string expected)
+    {
+        var region = compose.Services["postgres-jp-west"];
+        switch (breakage)
+        {
+            case "ports":
+                Set(region.Node, "ports", new YamlSequenceNode(new YamlScalarNode("5433:5432")));
+                expected = "postgres-jp-west publishes";
+                break;
+            case "healthcheck":
+                Remove(region.Node, "healthcheck");
+                break;
+            case "volume":
+                Remove(region.Node, "volumes");
+                break;
+            case "shared-volume":
+                Set(region.Node, "volumes", new YamlSequenceNode(new YamlScalarNode("pgdata:/var/lib/postgresql/data")));
+                break;
+            case "database":
+                Set(region.Map("environment")!, "POSTGRES_DB", new YamlScalarNode("saasreference"));
+                break;
+            case "image":
+                Set(region.Node, "image", new YamlScalarNode("postgres:16"));
+                break;
+            case "network":
+                Set(region.Node, "networks", new YamlSequenceNode(new YamlScalarNode("default")));
+                break;
+        }
+        Assert.Contains(ComposeRules.RegionDatabases(compose), v => v.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RegionDatabases_None_IsReported()
+    {
+        var services = Yaml.Map(compose.Root, "services")!;
+        Remove(services, "postgres-jp-east");
+        Remove(services, "postgres-jp-west");
+        Assert.Contains(ComposeRules.RegionDatabases(ComposeFile.Parse(Serialize(compose.Root))), v => v.StartsWith("no region database", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Host=postgres;Port=5432;Database=saasreference;Username=${POSTGRES_USER:-saasreference};Password=${POSTGRES_PASSWORD:?x}", "the platform database")]
+    [InlineData("Host=postgres-jp-west;Port=5432;Database=saasreference_jp_west;Username=${POSTGRES_USER:-saasreference};Password=${POSTGRES_PASSWORD:?x}", "not the region's database service postgres-jp-east")]
+    [InlineData("Host=postgres-jp-east;Port=5433;Database=saasreference_jp_east;Username=${POSTGRES_USER:-saasreference};Password=${POSTGRES_PASSWORD:?x}", "uses port 5433")]
+    [InlineData("Host=postgres-jp-east;Port=5432;Database=saasreference;Username=${POSTGRES_USER:-saasreference};Password=${POSTGRES_PASSWORD:?x}", "names database 'saasreference'")]
+    [InlineData("Host=postgres-jp-east;Port=5432;Database=saasreference_jp_east;Username=postgres;Password=${POSTGRES_PASSWORD:?x}", "signs in as 'postgres'")]
+    [InlineData("Host=postgres-jp-east;Port=5432;Database=saasreference_jp_east;Username=${POSTGRES_USER:-saasreference};Password=${REGION_PASSWORD:?x}", "does not take its password")]
+    [InlineData("Host=postgres-jp-east;Port=5432;Database=saasreference_jp_east;Username=${POSTGRES_USER:-saasreference};Password=hunter2", "does not take its password")]
+    [InlineData("", "ConnectionString is missing")]
+    public void TenantStorage_ConnectionStringNotAtTheRegionsOwnDatabase_IsReported(string connectionString, string expected)
+    {
+        SetOnEverySilo("TenantStorage__Regions__jp-east__ConnectionString", connectionString);
+        Assert.Contains(ComposeRules.TenantStorage(compose), v => v.StartsWith("silo-1:", StringComparison.Ordinal) && v.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("TenantStorage__Regions__jp-east__BackupCopyRegion", "jp-east", "must be another configured region")]
+    [InlineData("TenantStorage__Regions__jp-west__BackupCopyRegion", "jp-north", "must be another configured region")]
+    [InlineData("TenantStorage__DefaultRegion", "jp-north", "is not one of the configured regions")]
+    [InlineData("PlatformBackups__Directory", "/var/lib/saasreference/backups/jp-east/platform", "overlap")]
+    [InlineData("PlatformBackups__Directory", "", "is not configured")]
+    [InlineData("TenantStorage__Regions__jp-west__MaxPoolSize", "many", "settings of region jp-west do not bind")]
+    public void TenantStorage_SettingsTheSiloRefuses_AreReported(string key, string value, string expected)
+    {
+        SetOnEverySilo(key, value);
+        Assert.Contains(ComposeRules.TenantStorage(compose), v => v.StartsWith("silo-3:", StringComparison.Ordinal) && v.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TenantStorage_RegionWithoutItsSettingsOrSilosThatDiffer_IsReported()
+    {
+        foreach (var setting in ComposeRules.RegionSettings)
+        {
+            Remove(compose.Services["silo-2"].Map("environment")!, ComposeRules.RegionSetting("jp-west", setting));
+        }
+        Set(compose.Services["silo-3"].Map("environment")!, "TenantStorage__DefaultRegion", new YamlScalarNode("jp-west"));
+        var violations = ComposeRules.TenantStorage(compose).ToList();
+        Assert.Contains("silo-2 configures no region jp-west, whose database is postgres-jp-west", violations);
+        Assert.Contains(violations, v => v.StartsWith("silo-2 sets TenantStorage__Regions__jp-west__ConnectionString unlike silo-1", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.StartsWith("silo-3 sets TenantStorage__DefaultRegion unlike silo-1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TenantStorage_PoolsBeyondTheRegionServersConnections_IsReported()
+    {
+        SetOnEverySilo("TenantStorage__Regions__jp-east__MaxPoolSize", "20");
+        Assert.Contains(ComposeRules.TenantStorage(compose), v => v.StartsWith("postgres-jp-east: the silos may open 120 connections", StringComparison.Ordinal));
+        Set(compose.Services["postgres-jp-east"].Node, "command", new YamlSequenceNode(new YamlScalarNode("postgres"), new YamlScalarNode("-c"), new YamlScalarNode("max_connections=200")));
+        Assert.DoesNotContain(ComposeRules.TenantStorage(compose), v => v.StartsWith("postgres-jp-east:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("TenantStorage__Regions__jp-west__BackupDirectory", "/tmp/backups", "backup site of region jp-west /tmp/backups is on no volume")]
+    [InlineData("TenantKeys__Local__Directory", "/app/keys", "key store /app/keys is on no volume")]
+    [InlineData("TenantKeys__Local__Directory", "keys", "not an absolute path")]
+    [InlineData("PlatformBackups__Directory", "/var/lib/saasreference/tenant-keys", "share volume tenant-keys")]
+    public void SiloVolumes_StoreOffItsVolume_IsReported(string key, string value, string expected)
+    {
+        SetOnEverySilo(key, value);
+        Assert.Contains(ComposeRules.SiloVolumes(compose), v => v.StartsWith("silo-1:", StringComparison.Ordinal) && v.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("/srv/keys:/var/lib/saasreference/tenant-keys", "on bind mount")]
+    [InlineData("/var/lib/saasreference/tenant-keys", "not a declared named volume")]
+    [InlineData("undeclared-keys:/var/lib/saasreference/tenant-keys", "not a declared named volume")]
+    [InlineData("tenant-keys:/var/lib/saasreference/tenant-keys:ro", "read-only")]
+    [InlineData("platform-backups:/var/lib/saasreference/tenant-keys", "share volume platform-backups")]
+    public void SiloVolumes_KeyStoreNotOnItsOwnWritableNamedVolume_IsReported(string mount, string expected)
+    {
+        var volumes = (YamlSequenceNode)Yaml.Get(compose.Services["silo-2"].Node, "volumes")!;
+        var index = volumes.Children.ToList().FindIndex(n => ((YamlScalarNode)n).Value!.EndsWith(":/var/lib/saasreference/tenant-keys", StringComparison.Ordinal));
+        volumes.Children[index] = new YamlScalarNode(mount);
+        Assert.Contains(ComposeRules.SiloVolumes(compose), v => v.StartsWith("silo-2", StringComparison.Ordinal) && v.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SiloVolumes_KeyStoreInsideABackupSite_IsReported()
+    {
+        SetOnEverySilo("TenantKeys__Local__Directory", "/var/lib/saasreference/backups/jp-east/keys");
+        foreach (var silo in compose.ServicesOfRole("silo"))
+        {
+            var volumes = (YamlSequenceNode)Yaml.Get(silo.Node, "volumes")!;
+            volumes.Children.Remove(volumes.Children.Single(n => ((YamlScalarNode)n).Value!.StartsWith("tenant-keys:", StringComparison.Ordinal)));
+            volumes.Children.Add(new YamlScalarNode("tenant-keys:/var/lib/saasreference/backups/jp-east/keys"));
+        }
+        Assert.Contains(ComposeRules.SiloVolumes(compose), v => v.StartsWith("silo-3: the backup site of region jp-east", StringComparison.Ordinal) && v.EndsWith("are nested", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SiloVolumes_SilosOnDifferentKeyStoresStrayMountsOrOthersMountingThem_AreReported()
+    {
+        var silo3 = (YamlSequenceNode)Yaml.Get(compose.Services["silo-3"].Node, "volumes")!;
+        silo3.Children.Remove(silo3.Children.Single(n => ((YamlScalarNode)n).Value!.StartsWith("tenant-keys:", StringComparison.Ordinal)));
+        silo3.Children.Add(new YamlScalarNode("pgdata-jp-east:/var/lib/saasreference/tenant-keys"));
+        silo3.Children.Add(new YamlScalarNode("/srv/extra:/extra"));
+        Set(compose.Services["gateway"].Node, "volumes", new YamlSequenceNode(new YamlScalarNode("backups-jp-west:/backups")));
+        var violations = ComposeRules.SiloVolumes(compose).ToList();
+        Assert.Contains(violations, v => v.StartsWith("silo-3 mounts pgdata-jp-east as the key store, silo-1 tenant-keys", StringComparison.Ordinal));
+        Assert.Contains("silo-3 mounts /srv/extra:/extra, which is none of its file stores", violations);
+        Assert.Contains(violations, v => v.StartsWith("gateway mounts the silos' volume backups-jp-west", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("silo-1", "TenantStorage__Regions__jp-west__ConnectionString", "Host=postgres-jp-west;Database=saasreference_jp_west;Username=u;Password=hunter2")]
+    [InlineData("postgres-jp-east", "POSTGRES_PASSWORD", "${POSTGRES_PASSWORD:-changeme}")]
+    [InlineData("silo-2", "TenantKeys__Local__Directory", "c2VjcmV0LWtleS1tYXRlcmlhbA==")]
+    public void Secrets_LiteralInRegionSettings_IsReported(string service, string key, string value)
+    {
+        Set(compose.Services[service].Map("environment")!, key, new YamlScalarNode(value));
+        Assert.Contains(ComposeRules.Secrets(compose), v => v.StartsWith(service + ":", StringComparison.Ordinal));
+    }
+
+    private void SetOnEverySilo(string key, string value)
+    {
+        foreach (var silo in compose.ServicesOfRole("silo"))
+        {
+            Set(silo.Map("environment")!, key, new YamlScalarNode(value));
+        }
+    }
+
+    private static void Remove(YamlMappingNode map, string key)
+    {
+        foreach (var existing in map.Children.Keys.Where(k => k is YamlScalarNode s && s.Value == key).ToList())
+        {
+            map.Children.Remove(existing);
+        }
+    }
+
+    private static string Serialize(YamlNode root)
+    {
+        using var writer = new StringWriter();
+        new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
+        return writer.ToString();
+    }
+
     private static YamlMappingNode Condition(string condition) => new(new YamlScalarNode("condition"), new YamlScalarNode(condition));
 
     private static void Set(YamlMappingNode map, string key, YamlNode value)

@@ -21,6 +21,15 @@ public sealed class ComposeSecretsTests
     }
 
     [Fact]
+    public void Compose_RegionDatabases_TakeTheirPasswordFromTheRequiredVariable()
+    {
+        Assert.All(compose.ServicesOfRole(ComposeRules.RegionDatabaseRole),
+            s => Assert.StartsWith("${POSTGRES_PASSWORD:?", s.Environment["POSTGRES_PASSWORD"], StringComparison.Ordinal));
+        Assert.All(compose.ServicesOfRole("silo").SelectMany(s => s.Environment).Where(e => e.Key.EndsWith("__ConnectionString", StringComparison.Ordinal)),
+            e => Assert.Contains("Password=${POSTGRES_PASSWORD:?", e.Value, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Compose_RequiredVariables_AreDocumentedForUsers()
     {
         var readme = File.ReadAllText(Repo.PathOf("infra/docker/README.md"));

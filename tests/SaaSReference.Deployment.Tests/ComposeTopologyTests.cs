@@ -21,6 +21,8 @@ public sealed class ComposeTopologyTests
         Assert.All(ComposeRules.ExpectedServices, name => Assert.Contains(name, compose.Services.Keys));
         Assert.Equal(["silo-1", "silo-2", "silo-3"], compose.ServicesOfRole("silo").Select(s => s.Name).Order());
         Assert.Equal(["identity-1", "identity-2"], compose.ServicesOfRole("identity").Select(s => s.Name).Order());
+        Assert.Equal(["postgres-jp-east", "postgres-jp-west"], compose.ServicesOfRole(ComposeRules.RegionDatabaseRole).Select(s => s.Name).Order());
+        Assert.Equal(ComposeRules.ExpectedRegions.Order(), compose.ServicesOfRole(ComposeRules.RegionDatabaseRole).Select(s => s.Region!).Order());
     }
 
     [Fact]
@@ -68,7 +70,8 @@ public sealed class ComposeTopologyTests
             Assert.NotEqual("true", (Yaml.Get(healthcheck, "disable") as YamlScalarNode)?.Value);
             var test = string.Join(' ', Yaml.Scalars(Yaml.Get(healthcheck, "test") ?? new YamlScalarNode("")));
             Assert.DoesNotContain("NONE", test, StringComparison.Ordinal);
-            Assert.Contains(service.Role == "postgres" ? "pg_isready" : ":8080/health/ready", test, StringComparison.Ordinal);
+            var database = service.Role is ComposeRules.PlatformDatabase or ComposeRules.RegionDatabaseRole;
+            Assert.Contains(database ? "pg_isready" : ":8080/health/ready", test, StringComparison.Ordinal);
         });
     }
 
@@ -76,8 +79,10 @@ public sealed class ComposeTopologyTests
     public void Compose_DependsOn_ExistingServicesWhenHealthy()
     {
         Assert.Empty(ComposeRules.DependsOn(compose));
-        Assert.All(compose.ServicesOfRole("silo").Concat(compose.ServicesOfRole("identity")),
-            s => Assert.Contains("postgres", s.DependsOn.Keys));
+        // The silos need the platform database and every region's; identity only the platform's.
+        var databases = compose.ServicesOfRole(ComposeRules.RegionDatabaseRole).Select(s => s.Name).Append(ComposeRules.PlatformDatabase).Order().ToList();
+        Assert.All(compose.ServicesOfRole("silo"), s => Assert.Equal(databases, s.DependsOn.Keys.Order()));
+        Assert.All(compose.ServicesOfRole("identity"), s => Assert.Equal([ComposeRules.PlatformDatabase], s.DependsOn.Keys));
         var upstream = compose.ServicesOfRole("silo").Concat(compose.ServicesOfRole("identity")).Select(s => s.Name);
         Assert.Equal(upstream.Order(), compose.Services[ComposeRules.Gateway].DependsOn.Keys.Order());
     }
@@ -104,6 +109,84 @@ public sealed class ComposeTopologyTests
         var (source, target) = (volume.Split(':')[0], volume.Split(':')[1]);
         Assert.Equal("/var/lib/postgresql/data", target);
         Assert.Contains(source, compose.Keys("volumes"));
+    }
+
+    [Fact]
+    public void Compose_RegionDatabases_AreUnpublishedPostgresServicesWithVolumesAndHealthchecksOfTheirOwn()
+    {
+        Assert.Empty(ComposeRules.RegionDatabases(compose));
+        var platform = compose.Services[ComposeRules.PlatformDatabase];
+        Assert.All(compose.ServicesOfRole(ComposeRules.RegionDatabaseRole), service =>
+        {
+            Assert.Equal(platform.Scalar("image"), service.Scalar("image"));
+            Assert.Empty(service.Ports);
+            Assert.Equal($"saasreference_{service.Region!.Replace('-', '_')}", service.Environment["POSTGRES_DB"]);
+            var data = Assert.Single(service.Mounts);
+            Assert.Equal(($"pgdata-{service.Region}", ComposeRules.PostgresDataDirectory), (data.Source, data.Target));
+            Assert.Contains(data.Source!, compose.Keys("volumes"));
+            Assert.NotNull(service.Map("healthcheck"));
+        });
+    }
+
+    [Fact]
+    public void Compose_Silos_StoreTenantsDataInTheirRegionsOwnDatabase()
+    {
+        Assert.Empty(ComposeRules.TenantStorage(compose));
+        Assert.All(compose.ServicesOfRole("silo"), silo =>
+        {
+            var storage = ComposeRules.BindTenantStorage(silo);
+            Assert.Equal("jp-east", storage.DefaultRegion);
+            Assert.Equal(ComposeRules.ExpectedRegions.Order(), storage.Regions.Keys.Order());
+            Assert.Equal("jp-west", storage.Regions["jp-east"].BackupCopyRegion);
+            Assert.Equal("jp-east", storage.Regions["jp-west"].BackupCopyRegion);
+            Assert.All(storage.Regions, region =>
+            {
+                var parts = ComposeRules.ConnectionStringParts(region.Value.ConnectionString);
+                Assert.Equal(ComposeRules.RegionDatabaseOf(region.Key), parts["host"]);
+                Assert.NotEqual("saasreference", parts["database"]);
+                Assert.StartsWith("${POSTGRES_PASSWORD:?", parts["password"], StringComparison.Ordinal);
+            });
+        });
+    }
+
+    [Fact]
+    public void Compose_SiloFileStores_AreSharedNamedVolumes()
+    {
+        Assert.Empty(ComposeRules.SiloVolumes(compose));
+        var expected = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["backup site of region jp-east"] = "backups-jp-east",
+            ["backup site of region jp-west"] = "backups-jp-west",
+            ["key store"] = "tenant-keys",
+            ["platform backups"] = "platform-backups",
+        };
+        Assert.All(compose.ServicesOfRole("silo"), silo =>
+        {
+            var stores = ComposeRules.FileStores(silo);
+            Assert.Equal(expected.Keys.Order(), stores.Select(s => s.What).Order());
+            Assert.All(stores, store => Assert.Equal(expected[store.What], silo.Mounts.Single(m => m.Target == store.Path).Source));
+        });
+        Assert.All(expected.Values, volume => Assert.Contains(volume, compose.Keys("volumes")));
+    }
+
+    [Fact]
+    public void Compose_Volumes_OnlyDatabasesAndSilosMountAnyAndEveryDeclaredVolumeIsUsed()
+    {
+        Assert.All(compose.ServicesOfRole("identity").Append(compose.Services[ComposeRules.Gateway]), s => Assert.Empty(s.Mounts));
+        var mounted = compose.Services.Values.SelectMany(s => s.Mounts).Where(m => m.IsNamedVolume).Select(m => m.Source!).Distinct().Order();
+        Assert.Equal(compose.Keys("volumes").Order(), mounted);
+    }
+
+    [Fact]
+    public void Compose_RegionDatabasesAndVolumes_AreDocumentedForOperators()
+    {
+        var readme = File.ReadAllText(Repo.PathOf("infra/docker/README.md"));
+        Assert.All(compose.ServicesOfRole(ComposeRules.RegionDatabaseRole).Select(s => s.Name).Concat(compose.Keys("volumes")),
+            name => Assert.Contains($"`{name}`", readme, StringComparison.Ordinal));
+        Assert.All(compose.ServicesOfRole("silo").First().Environment.Keys.Where(k => k.StartsWith("TenantStorage__", StringComparison.Ordinal)
+                || k == ComposeRules.KeyStoreSetting || k == ComposeRules.PlatformBackupsSetting)
+            .Select(k => k.Replace("jp-east", "<region>", StringComparison.Ordinal).Replace("jp-west", "<region>", StringComparison.Ordinal)),
+            key => Assert.Contains($"`{key}`", readme, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -141,7 +224,13 @@ public sealed class ComposeTopologyTests
     public void Compose_EnvironmentKeys_AreOnlyTheDocumentedOnes()
     {
         Assert.Empty(ComposeRules.EnvironmentKeys(compose));
-        Assert.All(compose.ServicesOfRole("silo").Concat(compose.ServicesOfRole("identity")),
+        Assert.All(compose.ServicesOfRole("identity"),
+            s => Assert.Equal(ComposeRules.AllowedEnvironment[s.Role].Order(), s.Environment.Keys.Order()));
+        // Silos: the fixed keys, and every setting of every region.
+        var regionKeys = ComposeRules.ExpectedRegions.SelectMany(r => ComposeRules.RegionSettings.Select(setting => ComposeRules.RegionSetting(r, setting)));
+        Assert.All(compose.ServicesOfRole("silo"),
+            s => Assert.Equal(ComposeRules.AllowedEnvironment["silo"].Concat(regionKeys).Order(), s.Environment.Keys.Order()));
+        Assert.All(compose.ServicesOfRole(ComposeRules.RegionDatabaseRole).Append(compose.Services[ComposeRules.PlatformDatabase]),
             s => Assert.Equal(ComposeRules.AllowedEnvironment[s.Role].Order(), s.Environment.Keys.Order()));
     }
 

@@ -127,6 +127,51 @@ public sealed class DockerfileTests
         Assert.Equal(All.Select(i => i.Path).Order(), built);
     }
 
+    [Fact]
+    public void Dockerfile_Silo_PublishesWithTheRegionDatabasesMigrationScripts()
+    {
+        var scripts = Directory.EnumerateFiles(Repo.PathOf("infra/postgres/region"), "*.sql").Select(Repo.Relative).ToList();
+        Assert.NotEmpty(scripts);
+        Assert.Contains("infra/postgres/region", ProjectGraph.ExternalInputs("src/SaaSReference.Silo/SaaSReference.Silo.csproj"));
+        var dockerfile = Dockerfile.Load(SiloDockerfile);
+        var publish = dockerfile.Instructions.Single(i => i.Keyword == "RUN" && i.Arguments.StartsWith("dotnet publish", StringComparison.Ordinal));
+        var copied = CopiedPaths(dockerfile, publish.Index);
+        var ignore = DockerIgnore.Load();
+        Assert.All(scripts, script =>
+        {
+            Assert.Contains(copied, c => script.StartsWith(c + "/", StringComparison.Ordinal));
+            Assert.True(ignore.IsIncluded(script), $"{script} is excluded by .dockerignore");
+        });
+    }
+
+    /// <summary>
+    /// A named volume takes the owner and mode of the image's directory at its first mount: every directory the compose
+    /// file mounts into a silo exists in the image, created as root before USER and owned by the non-root user; the key
+    /// store is private to it; nothing is copied into them and no VOLUME makes an anonymous volume of them.
+    /// </summary>
+    [Fact]
+    public void Dockerfile_Silo_CreatesTheMountPointsOfItsVolumesForTheNonRootUser()
+    {
+        var dockerfile = Dockerfile.Load(SiloDockerfile);
+        var user = dockerfile.Final.All("USER").Single();
+        var silos = ComposeFile.Load().ServicesOfRole("silo").ToList();
+        var targets = silos.SelectMany(s => s.Mounts).Select(m => m.Target.TrimEnd('/')).Distinct().ToList();
+        Assert.NotEmpty(targets);
+        Assert.All(targets, target =>
+        {
+            var creating = Assert.Single(dockerfile.Final.All("RUN"), r => r.Words.Contains(target));
+            Assert.True(creating.Index < user.Index, $"{target} is created after USER, not by root for the app user");
+            Assert.Matches(@"(-o|--owner[= ]|chown( -R)?)\s*""?\$\{?APP_UID\}?", creating.Arguments);
+        });
+        var keyStore = silos[0].Environment[ComposeRules.KeyStoreSetting];
+        Assert.Matches(@"(-m|--mode[= ])\s*0?700\b", dockerfile.Final.All("RUN").Single(r => r.Words.Contains(keyStore)).Arguments);
+        Assert.DoesNotContain(dockerfile.Instructions, i => i.Keyword == "VOLUME");
+        Assert.DoesNotContain(dockerfile.Final.Instructions.Where(i => i.Keyword is "COPY" or "ADD"),
+            copy => targets.Any(t => copy.Operands[^1].TrimEnd('/') == t || copy.Operands[^1].StartsWith(t + "/", StringComparison.Ordinal)));
+    }
+
+    private const string SiloDockerfile = "infra/docker/silo.Dockerfile";
+
     /// <summary>Repository paths (files, or folders ending without the slash) copied from the context before an instruction.</summary>
     private static List<string> CopiedPaths(Dockerfile dockerfile, int beforeIndex) => dockerfile.ContextCopies
         .Where(c => c.Index < beforeIndex)

@@ -43,8 +43,16 @@ internal sealed partial class ComposeService(string name, YamlMappingNode node)
 
     public YamlMappingNode Node { get; } = node;
 
-    /// <summary>silo, identity, gateway or postgres (from the service name: <c>silo-2</c> is a silo).</summary>
-    public string Role { get; } = InstanceName().Match(name) is { Success: true } m ? m.Groups[1].Value : name;
+    /// <summary>
+    /// silo, identity, gateway, postgres (the platform database) or region-postgres (a tenant region's database), from the
+    /// service name: <c>silo-2</c> is a silo, <c>postgres-jp-east</c> the database of region jp-east.
+    /// </summary>
+    public string Role { get; } = InstanceName().Match(name) is { Success: true } m
+        ? (m.Groups["region"].Success ? ComposeRules.RegionDatabaseRole : m.Groups["role"].Value)
+        : name;
+
+    /// <summary>The region of a region database (<c>jp-east</c> for <c>postgres-jp-east</c>), else null.</summary>
+    public string? Region { get; } = InstanceName().Match(name) is { Success: true } m && m.Groups["region"].Success ? m.Groups["region"].Value : null;
 
     public string? Scalar(string key) => (Yaml.Get(Node, key) as YamlScalarNode)?.Value;
 
@@ -67,6 +75,11 @@ internal sealed partial class ComposeService(string name, YamlMappingNode node)
         ? seq.Children.Select(ParsePort).ToList()
         : [];
 
+    /// <summary>What the service mounts (short <c>source:target[:mode]</c> or long form).</summary>
+    public IReadOnlyList<ComposeMount> Mounts => Yaml.Get(Node, "volumes") is YamlSequenceNode seq
+        ? seq.Children.Select(ComposeMount.Parse).ToList()
+        : [];
+
     public IReadOnlyList<string> Networks => Yaml.Get(Node, "networks") switch
     {
         YamlSequenceNode list => list.Children.Select(n => ((YamlScalarNode)n).Value!).ToList(),
@@ -87,8 +100,37 @@ internal sealed partial class ComposeService(string name, YamlMappingNode node)
         return parts.Length == 1 ? (null, parts[0]) : (parts[^2], parts[^1]);
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^(silo|identity)-\d+$")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:(?<role>silo|identity)-\d+|postgres-(?<region>[a-z]{2}-[a-z0-9]{2,20}))$")]
     private static partial System.Text.RegularExpressions.Regex InstanceName();
+}
+
+/// <summary>One entry of a service's <c>volumes</c>: a named volume, a bind mount (host path) or an anonymous volume.</summary>
+internal sealed record ComposeMount(string Type, string? Source, string Target, bool ReadOnly)
+{
+    /// <summary>A volume with a name, declared under the top-level <c>volumes</c> and kept across containers.</summary>
+    public bool IsNamedVolume => Type == "volume" && !string.IsNullOrEmpty(Source);
+
+    public static ComposeMount Parse(YamlNode node)
+    {
+        if (node is YamlMappingNode map)
+        {
+            var type = (Yaml.Get(map, "type") as YamlScalarNode)?.Value ?? "volume";
+            var source = (Yaml.Get(map, "source") as YamlScalarNode)?.Value;
+            var target = (Yaml.Get(map, "target") as YamlScalarNode)?.Value ?? "";
+            return new ComposeMount(type, source, target, (Yaml.Get(map, "read_only") as YamlScalarNode)?.Value == "true");
+        }
+        // [source:]target[:mode]; a source that is a path is a bind mount, a name is a named volume.
+        var parts = ((YamlScalarNode)node).Value!.Split(':');
+        if (parts.Length == 1)
+        {
+            return new ComposeMount("volume", null, parts[0], false);
+        }
+        var bind = parts[0].StartsWith('/') || parts[0].StartsWith('.') || parts[0].StartsWith('~') || parts[0].StartsWith('$');
+        var readOnly = parts.Length > 2 && parts[2].Split(',').Contains("ro");
+        return new ComposeMount(bind ? "bind" : "volume", parts[0], parts[1], readOnly);
+    }
+
+    public override string ToString() => $"{Source ?? "(anonymous)"}:{Target}";
 }
 
 internal static class Yaml
