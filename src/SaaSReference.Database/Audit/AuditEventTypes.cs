@@ -40,6 +40,47 @@ public static class AuditEventTypes
     public static readonly AuditEventType GatewayFrozenRefused = new("gateway.frozen-refused", "gateway", AuditSeverity.Warning, false,
         "A request of a frozen tenant refused at the gateway.", ["path"]);
 
+    // 8.1.5, 10.1.2b, 12.3.1, 16.1.7, 18.1.3: the life of a tenant's entrusted data; every act committed before it is answered.
+    private static AuditEventType TenantData(string name, AuditSeverity severity, string description) =>
+        new("tenant-data." + name, "silo", severity, true, description, ["details"]);
+
+    public static readonly AuditEventType TenantDataProvisioned = TenantData("provisioned", AuditSeverity.Notice,
+        "A tenant's storage was provisioned in its region (schema and first data key).");
+    public static readonly AuditEventType TenantDataCollectionCreated = TenantData("collection-created", AuditSeverity.Info,
+        "A tenant admin created a collection and classified it.");
+    public static readonly AuditEventType TenantDataCollectionDeleted = TenantData("collection-deleted", AuditSeverity.Notice,
+        "A tenant admin deleted an empty collection.");
+    public static readonly AuditEventType TenantKeyRotated = TenantData("key-rotated", AuditSeverity.Notice,
+        "A tenant admin rotated the tenant's data key; re-encryption of the old data started.");
+    public static readonly AuditEventType TenantKeyRotationCompleted = TenantData("key-rotation-completed", AuditSeverity.Notice,
+        "All the tenant's data is encrypted with the current key version.");
+    public static readonly AuditEventType TenantKeyRevoked = TenantData("key-revoked", AuditSeverity.Warning,
+        "A tenant admin revoked the tenant's data key: its data is unreadable.");
+    public static readonly AuditEventType TenantKeyReinstated = TenantData("key-reinstated", AuditSeverity.Notice,
+        "A tenant admin reinstated the revoked data key.");
+    public static readonly AuditEventType TenantKeyDestroyed = TenantData("key-destroyed", AuditSeverity.Warning,
+        "Every version of the tenant's data key was destroyed (termination): its data and backups can never be decrypted.");
+    public static readonly AuditEventType TenantBackupCreated = TenantData("backup-created", AuditSeverity.Info,
+        "A backup of one tenant's storage was taken, encrypted with its key, and catalogued.");
+    public static readonly AuditEventType TenantBackupCopied = TenantData("backup-copied", AuditSeverity.Info,
+        "A tenant backup was copied to the backup site of the paired region.");
+    public static readonly AuditEventType TenantBackupRestored = TenantData("backup-restored", AuditSeverity.Warning,
+        "One tenant's storage was restored to a backup, after a four-eyes approval.");
+    public static readonly AuditEventType PlatformBackupCreated = new("platform.backup-created", "silo", AuditSeverity.Info, true,
+        "A backup of the platform's configuration (no tenant data) was taken.", ["details"]);
+    public static readonly AuditEventType TenantDataExported = TenantData("exported", AuditSeverity.Notice,
+        "A tenant admin exported all the tenant's data.");
+    public static readonly AuditEventType TenantDataImported = TenantData("imported", AuditSeverity.Notice,
+        "An export archive was imported into a tenant.");
+    public static readonly AuditEventType TenantEvidenceExported = TenantData("evidence-exported", AuditSeverity.Warning,
+        "An operator produced one tenant's data and audit records for an authority.");
+    public static readonly AuditEventType TenantTerminationRequested = TenantData("termination-requested", AuditSeverity.Warning,
+        "A tenant admin asked for the tenant to be terminated after the grace period.");
+    public static readonly AuditEventType TenantTerminationCancelled = TenantData("termination-cancelled", AuditSeverity.Notice,
+        "A pending termination was cancelled.");
+    public static readonly AuditEventType TenantTerminated = TenantData("terminated", AuditSeverity.Warning,
+        "The tenant's storage was dropped and its data key destroyed.");
+
     public static IReadOnlyList<AuditEventType> All { get; } =
     [
         GrainStateChanged, GrainPrivilegedCall, AuditQueried, AuditVerified,
@@ -57,6 +98,11 @@ public static class AuditEventTypes
         ChangeRequest("failed", AuditSeverity.Warning, "An approved change could no longer be applied."),
         ChangeRequest("expired", AuditSeverity.Notice, "A change request went stale without a decision."),
         ChangeRequest("refused", AuditSeverity.Warning, "A request or decision refused: self-approval, no MFA, not an approver, stale, bad input."),
+        TenantDataProvisioned, TenantDataCollectionCreated, TenantDataCollectionDeleted,
+        TenantKeyRotated, TenantKeyRotationCompleted, TenantKeyRevoked, TenantKeyReinstated, TenantKeyDestroyed,
+        TenantBackupCreated, TenantBackupCopied, TenantBackupRestored, PlatformBackupCreated,
+        TenantDataExported, TenantDataImported, TenantEvidenceExported,
+        TenantTerminationRequested, TenantTerminationCancelled, TenantTerminated,
     ];
 
     private static readonly Dictionary<string, AuditEventType> ByName = All.ToDictionary(type => type.Name, StringComparer.Ordinal);
