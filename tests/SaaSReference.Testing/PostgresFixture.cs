@@ -48,7 +48,10 @@ public sealed class PostgresFixture : IAsyncLifetime
         name = name[..Math.Min(name.Length, 40)];
         var root = Path.Combine(Path.GetTempPath(), "saasref-test-data-" + Guid.NewGuid().ToString("N"));
         _dataDirectories.Add(root);
-        return await LocalRegions.EnsureAsync(Server, name, root);
+        var settings = await LocalRegions.EnsureAsync(Server, name, root);
+        // Tests take the backups they look at themselves; a daily pass starting with the silo would race them.
+        settings["TenantBackups:ScheduleEnabled"] = "false";
+        return settings;
     }
 
     public async Task DisposeAsync()

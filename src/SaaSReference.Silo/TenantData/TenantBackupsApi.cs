@@ -84,7 +84,7 @@ public static class TenantBackupsApi
 
     public static IEndpointRouteBuilder MapTenantBackupsApi(this IEndpointRouteBuilder app)
     {
-        var tenant = app.MapGroup("/api/tenants/{tenantId}/backups").AddEndpointFilter(NoStore.Filter);
+        var tenant = app.MapGroup("/api/tenants/{tenantId}/backups").AddEndpointFilter(NoStore.Filter).HideForeignTenants();
         // Taking a backup is the platform's duty and costs the platform's backup sites, outside the tenant's storage quota:
         // operators only. A tenant's admins see their backups (and export their data themselves), and can ask the operators
         // for a backup; letting them start backups at will would let one tenant fill the region's backup site.

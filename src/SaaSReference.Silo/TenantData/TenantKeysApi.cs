@@ -99,7 +99,7 @@ public static class TenantKeysApi
 
     public static IEndpointRouteBuilder MapTenantKeysApi(this IEndpointRouteBuilder app)
     {
-        var keys = app.MapGroup("/api/tenants/{tenantId}/keys").AddEndpointFilter(NoStore.Filter);
+        var keys = app.MapGroup("/api/tenants/{tenantId}/keys").AddEndpointFilter(NoStore.Filter).HideForeignTenants();
         keys.MapGet("/", GetAsync).RequireAuthorization(Policies.TenantAdmin);
         keys.MapPost("/rotate", RotateAsync).RequireAuthorization(OwnTenantAdmin);
         keys.MapPost("/revoke", RevokeAsync).RequireAuthorization(OwnTenantAdmin);

@@ -40,6 +40,16 @@ public sealed class CrossTenantDataTests(SecuredSiloFactory factory)
         (HttpMethod.Get, $"/api/tenants/{victim}/export", null),
         (HttpMethod.Post, $"/api/tenants/{victim}/import", "overwritten"),
         (HttpMethod.Get, $"/api/tenants/{victim}/evidence", null),
+        // 10.1.2b: the tenant's key-management tool; 12.3.1: its backups; 8.1.5d: its termination.
+        (HttpMethod.Get, $"/api/tenants/{victim}/keys", null),
+        (HttpMethod.Post, $"/api/tenants/{victim}/keys/rotate", null),
+        (HttpMethod.Post, $"/api/tenants/{victim}/keys/revoke", new { reason = "hostile" }),
+        (HttpMethod.Post, $"/api/tenants/{victim}/keys/reinstate", null),
+        (HttpMethod.Get, $"/api/tenants/{victim}/backups", null),
+        (HttpMethod.Post, $"/api/tenants/{victim}/backups", null),
+        (HttpMethod.Get, $"/api/tenants/{victim}/termination", null),
+        (HttpMethod.Post, $"/api/tenants/{victim}/termination", new { reason = "hostile", confirmTenantId = victim }),
+        (HttpMethod.Delete, $"/api/tenants/{victim}/termination", null),
     ];
 
     [Fact]

@@ -74,9 +74,10 @@ public sealed class TenantBackupsApiTests(SecuredSiloFactory factory)
 
         // 9.4.4e: the tenant comes from the token; the other tenant's admin is refused.
         using var otherAdmin = TenantAdmin(other);
-        await IsProblemAsync(await otherAdmin.GetAsync($"/api/tenants/{tenant}/backups"), HttpStatusCode.Forbidden);
-        await IsProblemAsync(await otherAdmin.GetAsync($"/api/tenants/{tenant}/backups/{backupId}"), HttpStatusCode.Forbidden);
-        await IsProblemAsync(await otherAdmin.PostAsync($"/api/tenants/{tenant}/backups", null), HttpStatusCode.Forbidden);
+        // 9.4.4e: another tenant's admin is answered as if there were nothing.
+        await IsProblemAsync(await otherAdmin.GetAsync($"/api/tenants/{tenant}/backups"), HttpStatusCode.NotFound);
+        await IsProblemAsync(await otherAdmin.GetAsync($"/api/tenants/{tenant}/backups/{backupId}"), HttpStatusCode.NotFound);
+        await IsProblemAsync(await otherAdmin.PostAsync($"/api/tenants/{tenant}/backups", null), HttpStatusCode.NotFound);
         // Its own catalogue does not show this tenant's backup, nor does asking for it under its own route.
         var own = await otherAdmin.GetFromJsonAsync<JsonElement>($"/api/tenants/{other}/backups");
         Assert.Empty(own.GetProperty("items").EnumerateArray());

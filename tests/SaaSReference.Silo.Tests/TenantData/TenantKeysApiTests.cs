@@ -222,13 +222,14 @@ public sealed class TenantKeysApiTests(SecuredSiloFactory factory)
         using var operatorHttp = factory.CreateBearerClient(factory.Tokens.Operator("op-alice"));
         using var anonymous = factory.CreateClient();
 
-        foreach (var http in new[] { strangerAdmin, member })
+        // 9.4.4e: another tenant's admin is answered as if there were nothing (404); the tenant's own member is refused (403).
+        foreach (var (http, expected) in new[] { (strangerAdmin, HttpStatusCode.NotFound), (member, HttpStatusCode.Forbidden) })
         {
             foreach (var response in await ActsAsync(http, tenant, includeRead: true))
             {
                 using (response)
                 {
-                    var problem = await IsProblemAsync(response, HttpStatusCode.Forbidden);
+                    var problem = await IsProblemAsync(response, expected);
                     Assert.DoesNotContain(tenant, problem.ToString(), StringComparison.Ordinal);
                     Assert.DoesNotContain("version", problem.ToString(), StringComparison.OrdinalIgnoreCase);
                 }

@@ -259,12 +259,7 @@ public sealed partial class PlatformBackupService(
         {
             items.Add(new PlatformBackup(
                 reader.GetGuid(0),
-                reader.GetString(1) switch
-                {
-                    "creating" => TenantBackupStatus.Creating,
-                    "completed" => TenantBackupStatus.Completed,
-                    _ => TenantBackupStatus.Failed,
-                },
+                TenantBackupCatalog.ParseStatus(reader.GetString(1)),
                 reader.GetFieldValue<DateTimeOffset>(2),
                 reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),

@@ -46,6 +46,14 @@ public sealed record TenantBackupPage(IReadOnlyList<TenantBackup> Items, Guid? N
 /// <summary>The catalogue of tenant backups (<c>platform.tenant_backups</c>, platform database).</summary>
 public sealed class TenantBackupCatalog(NpgsqlDataSource platform)
 {
+    /// <summary>A stored status (<c>creating</c>, <c>completed</c>, <c>failed</c>) of either catalogue.</summary>
+    internal static TenantBackupStatus ParseStatus(string text) => text switch
+    {
+        "creating" => TenantBackupStatus.Creating,
+        "completed" => TenantBackupStatus.Completed,
+        _ => TenantBackupStatus.Failed,
+    };
+
     public const int MaxPageSize = 200;
 
     private const string Columns =
@@ -215,12 +223,7 @@ public sealed class TenantBackupCatalog(NpgsqlDataSource platform)
                 reader.GetGuid(0),
                 reader.GetString(1),
                 reader.GetString(2),
-                reader.GetString(3) switch
-                {
-                    "creating" => TenantBackupStatus.Creating,
-                    "completed" => TenantBackupStatus.Completed,
-                    _ => TenantBackupStatus.Failed,
-                },
+                TenantBackupCatalog.ParseStatus(reader.GetString(3)),
                 reader.GetFieldValue<DateTimeOffset>(4),
                 reader.GetString(5),
                 reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),

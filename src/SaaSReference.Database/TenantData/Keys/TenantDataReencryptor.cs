@@ -127,31 +127,44 @@ public sealed partial class TenantDataReencryptor(TenantStorageLocator locator, 
 
     private sealed record Step(ReencryptionCursor? Next, int Reencrypted, int Skipped);
 
+    private sealed record PendingRow(string Collection, string Id, long Version, int KeyVersion, byte[]? Sealed);
+
+    /// <summary>
+    /// The next rows of a table keyed by (collection, id) still on an older key version than <paramref name="current"/>,
+    /// after the cursor, with their encrypted column.
+    /// </summary>
+    private static async Task<List<PendingRow>> PendingRowsAsync(NpgsqlDataSource source, string schema, string table, string sealedColumn,
+        TenantDataKey current, ReencryptionCursor cursor, int limit, CancellationToken cancellationToken)
+    {
+        var rows = new List<PendingRow>();
+        await using var select = source.CreateCommand(
+            $"""
+            SELECT collection, id, version, key_version, {sealedColumn} FROM {schema}.{table}
+             WHERE key_version < $1 {(cursor.AfterFirst is null ? "" : "AND (collection, id) > ($3, $4)")}
+             ORDER BY collection, id LIMIT $2
+            """);
+        select.Parameters.Add(new() { Value = current.Version });
+        select.Parameters.Add(new() { Value = limit });
+        if (cursor.AfterFirst is not null)
+        {
+            select.Parameters.Add(new() { Value = cursor.AfterFirst });
+            select.Parameters.Add(new() { Value = cursor.AfterSecond ?? "" });
+        }
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new PendingRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4)));
+        }
+        return rows;
+    }
+
     private async Task<Step> RecordsAsync(NpgsqlDataSource source, string schema, TenantDataKey current, ReencryptionCursor cursor, int limit,
         CancellationToken cancellationToken)
     {
         var tenantId = current.TenantId;
-        var rows = new List<(string Collection, string Id, long Version, int KeyVersion, byte[] Payload)>();
-        await using (var select = source.CreateCommand(
-            $"""
-            SELECT collection, id, version, key_version, payload FROM {schema}.records
-             WHERE key_version < $1 {(cursor.AfterFirst is null ? "" : "AND (collection, id) > ($3, $4)")}
-             ORDER BY collection, id LIMIT $2
-            """))
-        {
-            select.Parameters.Add(new() { Value = current.Version });
-            select.Parameters.Add(new() { Value = limit });
-            if (cursor.AfterFirst is not null)
-            {
-                select.Parameters.Add(new() { Value = cursor.AfterFirst });
-                select.Parameters.Add(new() { Value = cursor.AfterSecond ?? "" });
-            }
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3), reader.GetFieldValue<byte[]>(4)));
-            }
-        }
+        var rows = (await PendingRowsAsync(source, schema, "records", "payload", current, cursor, limit, cancellationToken))
+            .Select(row => (row.Collection, row.Id, row.Version, row.KeyVersion, Payload: row.Sealed!)).ToList();
 
         var updates = new List<(string Collection, string Id, long Version, int KeyVersion, byte[] Payload, byte[][] Tokens)>(rows.Count);
         foreach (var row in rows)
@@ -252,28 +265,8 @@ public sealed partial class TenantDataReencryptor(TenantStorageLocator locator, 
         CancellationToken cancellationToken)
     {
         var tenantId = current.TenantId;
-        var rows = new List<(string Collection, string Id, long Version, int KeyVersion, byte[]? Metadata)>();
-        await using (var select = source.CreateCommand(
-            $"""
-            SELECT collection, id, version, key_version, metadata FROM {schema}.files
-             WHERE key_version < $1 {(cursor.AfterFirst is null ? "" : "AND (collection, id) > ($3, $4)")}
-             ORDER BY collection, id LIMIT $2
-            """))
-        {
-            select.Parameters.Add(new() { Value = current.Version });
-            select.Parameters.Add(new() { Value = limit });
-            if (cursor.AfterFirst is not null)
-            {
-                select.Parameters.Add(new() { Value = cursor.AfterFirst });
-                select.Parameters.Add(new() { Value = cursor.AfterSecond ?? "" });
-            }
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3),
-                    reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4)));
-            }
-        }
+        var rows = (await PendingRowsAsync(source, schema, "files", "metadata", current, cursor, limit, cancellationToken))
+            .Select(row => (row.Collection, row.Id, row.Version, row.KeyVersion, Metadata: row.Sealed)).ToList();
 
         var updates = new List<(string Collection, string Id, long Version, int KeyVersion, byte[]? Metadata)>(rows.Count);
         foreach (var row in rows)
