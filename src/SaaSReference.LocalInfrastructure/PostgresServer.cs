@@ -37,7 +37,10 @@ public sealed partial class PostgresServer : IAsyncDisposable
     public string DataDirectory => _dataDirectory;
 
     /// <summary>Superuser connection to the <c>postgres</c> maintenance database.</summary>
-    public string AdminConnectionString => Build(ServiceUser, _secrets.SuperuserPassword, "postgres");
+    /// <remarks>Not pooled: administration is rare, and a pooled connection would outlive a restart of the server and fail
+    /// the first command after it ("terminating connection due to administrator command").</remarks>
+    public string AdminConnectionString =>
+        new NpgsqlConnectionStringBuilder(Build(ServiceUser, _secrets.SuperuserPassword, "postgres")) { Pooling = false }.ConnectionString;
 
     /// <summary>The application role's connection to the application database.</summary>
     public string ConnectionString => Build(_options.AppRole, _secrets.AppPassword, _options.Database);

@@ -118,6 +118,13 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
 
             output.WriteLine($"failover: reading back {acked.Count} acknowledged writes ...");
             var readBack = await ReadBackAsync(http, key, acked, sent, cancellationToken);
+            if (log.Entries().Any(entry => !entry.Ok) || readBack.Unreadable > 0)
+            {
+                // What the services said during the run, for finding out why requests failed (the report has only counts).
+                var logPath = Path.Combine(Path.GetTempPath(), $"saasref-failover-{variant}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.log");
+                await File.WriteAllTextAsync(logPath, cluster.Diagnostics(), cancellationToken);
+                output.WriteLine($"failover: the services' output is in {logPath}");
+            }
             return Summarize(environment, started, phase, fault, log, acked.Count, readBack, cluster.Gateway!.BaseAddress, duration, tenantCount, rate);
         }
         catch (Exception e) when (cluster is not null && e is InvalidOperationException or TimeoutException or HttpRequestException)

@@ -26,6 +26,8 @@ public sealed partial class TenantUsageReporter(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
+                // ReportAsync keeps the counts of a failed report; nothing it meets may stop this loop (a background
+                // service that throws stops the whole silo).
                 await ReportAsync();
             }
         }
@@ -49,7 +51,9 @@ public sealed partial class TenantUsageReporter(
                     .ReportUsageAsync(new UsageReport(siloName, r.Requests, r.Rejected, r.Running, time.GetUtcNow()));
                 meter.Verdict(r.TenantId, verdict.DailyBudgetExhausted);
             }
-            catch (Exception exception) when (exception is OrleansException or TimeoutException)
+            // Whatever the failure (the cluster or PostgreSQL unavailable, an answer that could not be serialized), the
+            // counts go with the next report.
+            catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 meter.Restore(r.TenantId, r.Requests, r.Rejected);
                 LogReportFailed(logger, exception, r.TenantId);

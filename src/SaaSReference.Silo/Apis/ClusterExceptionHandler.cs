@@ -30,6 +30,9 @@ public sealed partial class ClusterExceptionHandler(IProblemDetailsService probl
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
             SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
                 (StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable", "The cluster is recovering from the loss of a node; retry shortly."),
+            // PostgreSQL restarting or unreachable, directly or through a grain: nothing was acknowledged; retry.
+            _ when IsDatabaseUnavailable(exception) =>
+                (StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable", "The database is not reachable at the moment; nothing was stored. Retry shortly."),
             _ => (0, "", ""),
         };
         if (status == 0)
@@ -72,6 +75,19 @@ public sealed partial class ClusterExceptionHandler(IProblemDetailsService probl
             Exception = quota,
             ProblemDetails = { Status = status, Title = title, Type = type, Detail = quota.Message, Extensions = { ["quota"] = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(quota.Kind.ToString()) } },
         });
+    }
+
+    /// <summary>A transient database failure anywhere in the exception's chain (an Orleans wrapper around it included).</summary>
+    private static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is Npgsql.NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Answered 503 after {ExceptionType}: {Message}")]

@@ -93,6 +93,9 @@ public static class SiloExtensions
             // Failure detection tuned for fast failover: see docs/failover.md for the values and the measured time.
             silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
             silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = orleans.ResponseTimeout);
+            // A grain call that failed on the database (PostgreSQL restarting) answers its caller with the database's
+            // exception; without this, Orleans cannot serialize it and the caller waits for its timeout instead.
+            silo.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(options => options.SupportedNamespacePrefixes.Add("Npgsql"));
             silo.AddIncomingGrainCallFilter<SaaSReference.Grains.Audit.AuditCallFilter>(); // 12.4.3a/b: before quotas, so refusals are recorded
             // 12.1.3a-c: every call to a tenant's grains passes its quotas first, in one place.
             silo.AddIncomingGrainCallFilter<TenantQuotaCallFilter>();
