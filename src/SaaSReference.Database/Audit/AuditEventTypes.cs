@@ -34,11 +34,14 @@ public static class AuditEventTypes
     private static AuditEventType ChangeRequest(string name, AuditSeverity severity, string description) =>
         new("change-request." + name, "silo", severity, true, description, ["requestId", "kind", "details"]);
 
-    // 9.1.2a, 12.1.3c: refusals at the gateway (catalogued; the gateway hook is not wired yet, docs/audit.md).
+    // 9.1.2a, 12.1.3c, 12.4.3a: refusals at the gateway, aggregated per caller, status, path template and window
+    // (the gateway's RefusalAggregator; docs/audit.md): one record counts `count` refusals.
     public static readonly AuditEventType GatewayDenied = new("gateway.request-denied", "gateway", AuditSeverity.Warning, false,
-        "A request refused at the gateway: 401, 403 or 429.", ["status", "path"]);
+        "Requests refused at or behind the gateway (401, 403, 429) by one caller on one path template in one window, counted.",
+        ["status", "path", "count", "windowStart", "windowSeconds"]);
     public static readonly AuditEventType GatewayFrozenRefused = new("gateway.frozen-refused", "gateway", AuditSeverity.Warning, false,
-        "A request of a frozen tenant refused at the gateway.", ["path"]);
+        "Requests of a frozen (403) or terminated (410) tenant refused at the gateway on one path template in one window, counted.",
+        ["status", "path", "count", "windowStart", "windowSeconds"]);
 
     // 8.1.5, 10.1.2b, 12.3.1, 16.1.7, 18.1.3: the life of a tenant's entrusted data; every act committed before it is answered.
     private static AuditEventType TenantData(string name, AuditSeverity severity, string description) =>

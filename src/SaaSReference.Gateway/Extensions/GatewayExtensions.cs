@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using SaaSReference.Gateway.Apis;
+using SaaSReference.Gateway.Audit;
 using SaaSReference.Gateway.Http;
 using SaaSReference.Gateway.Https;
 using SaaSReference.Gateway.Proxy;
@@ -56,6 +57,8 @@ public static class GatewayExtensions
         }
         // After the session: its schema migration is registered once and runs before the limits are first read.
         builder.AddGatewayRateLimiting(startup.RateLimiting);
+        // 12.4.3a, 9.1.2a, 12.1.3c: refusals (401, 403, 429, frozen/terminated) into the audit trail, aggregated.
+        builder.AddGatewayAudit();
 
         return builder;
     }
@@ -68,6 +71,8 @@ public static class GatewayExtensions
         app.UseRouting();
         app.UseProblemDetailsForErrors();
         app.UseMiddleware<RequestIdMiddleware>();
+        // Outside everything that can refuse a request (session endpoints, the proxy and its admission control).
+        app.UseGatewayAudit();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         var session = app.IsSessionEnabled();
         if (session)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SaaSReference.Database.Quotas;
+using SaaSReference.Gateway.Audit;
 using SaaSReference.Gateway.Extensions;
 
 namespace SaaSReference.Gateway.RateLimiting;
@@ -41,6 +42,9 @@ internal sealed class TenantAdmissionMiddleware(
         var caller = scope == AdmissionScope.Api
             ? await callers.ResolveAsync(context)
             : Caller.Anonymous(context.Connection.RemoteIpAddress);
+        // 12.4.3a: the validated caller, for the audit of a refusal here or further on (RefusalAuditMiddleware).
+        var audit = new AdmissionAuditFeature(caller);
+        context.Features.Set(audit);
         var standing = caller.TenantId is { } tenantId ? watcher.Find(tenantId) : null;
         // Traces carry the tenant of the validated caller (12.4.3a), so a trace can be found per tenant.
         if (caller.TenantId is { } tracedTenant)
@@ -51,6 +55,7 @@ internal sealed class TenantAdmissionMiddleware(
         if (standing is { IsFrozen: true } && !FrozenTenantAccess.Allows(context.Request.Method, context.Request.Path, standing.TenantId, terminated))
         {
             metrics.Rejected(caller, GatewayMetrics.ReasonFrozen);
+            audit.Refusal = terminated ? AdmissionRefusal.Terminated : AdmissionRefusal.Frozen;
             await (terminated
                 ? AdmissionProblems.TenantTerminatedAsync(context, standing.TenantId)
                 : AdmissionProblems.TenantFrozenAsync(context, standing.TenantId));
@@ -67,6 +72,7 @@ internal sealed class TenantAdmissionMiddleware(
                     rejections.Record(rejectedTenant);
                 }
                 metrics.Rejected(caller, GatewayMetrics.ReasonRate);
+                audit.Refusal = AdmissionRefusal.RateLimited;
                 await AdmissionProblems.TooManyRequestsAsync(context, caller, policy, RateLimitHeaders.RetryAfterSeconds(lease, policy));
                 return;
             }
