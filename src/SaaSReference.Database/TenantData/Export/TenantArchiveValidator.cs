@@ -10,66 +10,12 @@ using SaaSReference.Database.TenantData.Records;
 namespace SaaSReference.Database.TenantData.Export;
 
 /// <summary>
-/// An import archive that passed every check of <see cref="TenantArchiveValidator"/>: its manifest, its collections, and
-/// the means to read its entries again (each still held to the manifest's size and SHA-256).
-/// </summary>
-public sealed class TenantImportArchive : IAsyncDisposable
-{
-    private readonly ZipArchive _zip;
-    private readonly Dictionary<string, ZipArchiveEntry> _entries;
-    private readonly Dictionary<string, TenantArchiveEntry> _listed;
-
-    internal TenantImportArchive(ZipArchive zip, Dictionary<string, ZipArchiveEntry> entries, Dictionary<string, TenantArchiveEntry> listed,
-        TenantArchiveManifest manifest, IReadOnlyList<CollectionLine> collections, string manifestSha256, TenantImportLimits limits)
-    {
-        _zip = zip;
-        _entries = entries;
-        _listed = listed;
-        Manifest = manifest;
-        Collections = collections;
-        ManifestSha256 = manifestSha256;
-        Limits = limits;
-    }
-
-    public TenantArchiveManifest Manifest { get; }
-
-    public IReadOnlyList<CollectionLine> Collections { get; }
-
-    /// <summary>The SHA-256 of the archive's manifest (which holds every other entry's), for the audit trail.</summary>
-    public string ManifestSha256 { get; }
-
-    /// <summary>What storing the archive adds to the tenant's stored bytes (12.1.3b): its records' JSON and its files.</summary>
-    public long StoredBytes => Manifest.Counts.RecordBytes + Manifest.Counts.FileBytes;
-
-    internal TenantImportLimits Limits { get; }
-
-    /// <summary>An entry's content, refused past its manifest size; call <see cref="VerifyingReadStream.VerifyAsync"/> at its end.</summary>
-    internal async Task<VerifyingReadStream> OpenAsync(string path, CancellationToken cancellationToken)
-    {
-        var listed = _listed.TryGetValue(path, out var found) ? found
-            : throw new TenantArchiveInvalidException(TenantArchiveProblem.MissingEntry, $"The manifest does not list '{path}'.");
-        try
-        {
-            return new VerifyingReadStream(await _entries[path].OpenAsync(cancellationToken), listed);
-        }
-        catch (InvalidDataException)
-        {
-            throw new TenantArchiveInvalidException(TenantArchiveProblem.NotAnArchive, $"Entry '{path}' is corrupt: it cannot be read.");
-        }
-    }
-
-    internal static int LineLimit(TenantImportLimits limits) => (int)Math.Min(int.MaxValue - 2, limits.MaxRecordBytes + 64 * 1024);
-
-    public ValueTask DisposeAsync() => _zip.DisposeAsync();
-}
-
-/// <summary>
 /// Checks an import archive completely before anything is stored (8.1.5b, docs/export-format.md): a ZIP whose every entry
 /// name is a plain relative path; a manifest of a known format and version; exactly the entries the manifest lists and the
 /// format requires (no more, none missing, none twice), each with the listed size and SHA-256; collections, records and
 /// file descriptions that keep the platform's rules; counts that add up; all within the configured bounds.
 /// </summary>
-public sealed class TenantArchiveValidator(IOptions<TenantExportOptions> options)
+public sealed partial class TenantArchiveValidator(IOptions<TenantExportOptions> options)
 {
     private const int SmallLineLimit = 64 * 1024;
     private const int MaxDescriptionLength = 500;
@@ -387,90 +333,6 @@ public sealed class TenantArchiveValidator(IOptions<TenantExportOptions> options
             await stream.VerifyAsync(cancellationToken);
         }
         return found;
-    }
-
-    /// <summary>The records of a collection's entry, each checked; the entry's size and SHA-256 are checked at its end.</summary>
-    internal static async IAsyncEnumerable<RecordLine> ReadRecordsAsync(TenantImportArchive archive, CollectionLine collection,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var path = TenantArchiveFormat.RecordsPath(collection.Name);
-        await using var stream = await archive.OpenAsync(path, cancellationToken);
-        var lines = new JsonLinesReader(stream, TenantImportArchive.LineLimit(archive.Limits), path);
-        while (await lines.NextAsync(cancellationToken) is { } line)
-        {
-            var record = Parse<RecordLine>(line, path, lines.LineNumber);
-            if (!RecordNames.IsValid(record.Id))
-            {
-                throw Invalid(path, $"line {lines.LineNumber}: a record id has {RecordNames.Rule}");
-            }
-            if (record.Classification != collection.Classification)
-            {
-                throw Invalid(path, $"record '{record.Id}' is not labelled with its collection's classification '{collection.Classification}'");
-            }
-            if (record.Data.ValueKind != JsonValueKind.Object)
-            {
-                throw Invalid(path, $"record '{record.Id}': data is a JSON object");
-            }
-            if (Encoding.UTF8.GetByteCount(record.Data.GetRawText()) > archive.Limits.MaxRecordBytes)
-            {
-                throw new TenantArchiveInvalidException(TenantArchiveProblem.TooLarge,
-                    $"Record '{collection.Name}/{record.Id}' is larger than the {archive.Limits.MaxRecordBytes} bytes a record may have.");
-            }
-            if (record.Version < 1 || !IsActor(record.UpdatedBy))
-            {
-                throw Invalid(path, $"record '{record.Id}': version is at least 1 and updatedBy 1 to {MaxActorLength} characters");
-            }
-            yield return record;
-        }
-        await stream.VerifyAsync(cancellationToken);
-    }
-
-    /// <summary>The file descriptions of a collection's entry, each checked against the platform's rules.</summary>
-    internal static async IAsyncEnumerable<FileLine> ReadFilesAsync(TenantImportArchive archive, CollectionLine collection,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var path = TenantArchiveFormat.FileIndexPath(collection.Name);
-        await using var stream = await archive.OpenAsync(path, cancellationToken);
-        var lines = new JsonLinesReader(stream, SmallLineLimit, path);
-        while (await lines.NextAsync(cancellationToken) is { } line)
-        {
-            var file = Parse<FileLine>(line, path, lines.LineNumber);
-            if (!TenantFileStore.IsValidId(file.Id))
-            {
-                throw Invalid(path, $"line {lines.LineNumber}: a file id has {TenantFileStore.IdRule}");
-            }
-            if (file.Path != TenantArchiveFormat.FileContentPath(collection.Name, file.Id))
-            {
-                throw Invalid(path, $"file '{file.Id}': its content is at {TenantArchiveFormat.FileContentPath(collection.Name, file.Id)}");
-            }
-            if (file.Classification != collection.Classification)
-            {
-                throw Invalid(path, $"file '{file.Id}' is not labelled with its collection's classification '{collection.Classification}'");
-            }
-            if (!IsContentType(file.ContentType))
-            {
-                throw Invalid(path, $"file '{file.Id}': contentType is a media type without parameters, not multipart");
-            }
-            if (file.FileName is { } name && (name.Length is 0 or > MaxFileNameLength || name.Any(char.IsControl)))
-            {
-                throw Invalid(path, $"file '{file.Id}': a file name has 1 to {MaxFileNameLength} characters, no control characters");
-            }
-            if (file.Size < 0 || file.Sha256.Length != 64 || !file.Sha256.All(char.IsAsciiHexDigitLower))
-            {
-                throw Invalid(path, $"file '{file.Id}': size is a byte count and sha256 64 lower-case hex digits");
-            }
-            if (file.Size > archive.Limits.MaxFileBytes)
-            {
-                throw new TenantArchiveInvalidException(TenantArchiveProblem.TooLarge,
-                    $"File '{collection.Name}/{file.Id}' is larger than the {archive.Limits.MaxFileBytes} bytes a file may have.");
-            }
-            if (file.Version < 1 || !IsActor(file.UpdatedBy))
-            {
-                throw Invalid(path, $"file '{file.Id}': version is at least 1 and updatedBy 1 to {MaxActorLength} characters");
-            }
-            yield return file;
-        }
-        await stream.VerifyAsync(cancellationToken);
     }
 
     private static T Parse<T>(ReadOnlyMemory<byte> line, string path, long lineNumber) where T : class
