@@ -24,6 +24,19 @@ public static class AuditEventTypes
     public static readonly AuditEventType AuditVerified = new("audit.verified", "silo", AuditSeverity.Notice, true,
         "Someone ran verify on a chain.", ["chain", "result"]);
 
+    // 12.4.2b, 12.4.3d, 9.4.4b, 9.4.1c: what staff take out of the trail and the reviews they run on it.
+    public static readonly AuditEventType AuditExported = new("audit.exported", "silo", AuditSeverity.Notice, true,
+        "Someone exported audit records as signed JSON Lines (one tenant's chain, or one privileged user's acts).", ["scope", "subject", "records"]);
+    public static readonly AuditEventType AuditReviewed = new("audit.reviewed", "silo", AuditSeverity.Notice, true,
+        "An operator or auditor produced a privileged-use review report for a period.", ["report", "from", "to", "findings"]);
+    public static readonly AuditEventType AccessReviewed = new("audit.access-reviewed", "identity", AuditSeverity.Notice, true,
+        "An access review report (users, roles, MFA state, last sign-in) was produced for one tenant or for the platform's staff.",
+        ["scope", "users", "flagged"]);
+    public static readonly AuditEventType GrainCallsUnrecorded = new("audit.grain-calls-unrecorded", "silo", AuditSeverity.Critical, true,
+        "A silo started with the grain call audit filter switched off (Audit:RecordGrainCalls = false; benchmarks only).", ["silo"]);
+    public static readonly AuditEventType DashboardOpened = new("operator.dashboard-opened", "silo", AuditSeverity.Notice, true,
+        "An operator opened the Orleans dashboard (its page, not each refresh of its data).", ["path"]);
+
     // 9.1.2e, 12.4.3a: the identity service's security events (ISecurityEventSink), one type each.
     public static readonly AuditEventType IdentitySignInSucceeded = Identity("sign-in.succeeded", AuditSeverity.Info);
     public static readonly AuditEventType IdentitySignInFailed = Identity("sign-in.failed", AuditSeverity.Warning);
@@ -87,6 +100,7 @@ public static class AuditEventTypes
     public static IReadOnlyList<AuditEventType> All { get; } =
     [
         GrainStateChanged, GrainPrivilegedCall, AuditQueried, AuditVerified,
+        AuditExported, AuditReviewed, AccessReviewed, GrainCallsUnrecorded, DashboardOpened,
         IdentitySignInSucceeded, IdentitySignInFailed,
         Identity("mfa.enrolled", AuditSeverity.Notice), Identity("mfa.succeeded", AuditSeverity.Info), Identity("mfa.failed", AuditSeverity.Warning),
         Identity("account.locked-out", AuditSeverity.Warning), Identity("password.changed", AuditSeverity.Notice),
