@@ -30,6 +30,11 @@ public sealed class AuditOptions
     public string? CheckpointSigningKey { get; set; }
     /// <summary>Base64 SubjectPublicKeyInfo of retired checkpoint keys still trusted by verify.</summary>
     public List<string> CheckpointPublicKeys { get; } = [];
+    /// <summary>
+    /// Whether the silo registers the grain call audit filter (12.4.3a/b). Only the audit overhead benchmark turns it
+    /// off; a silo started so writes a critical <c>audit.grain-calls-unrecorded</c> record first.
+    /// </summary>
+    public bool RecordGrainCalls { get; set; } = true;
 }
 
 /// <summary>
