@@ -7,6 +7,14 @@ if (args.Length > 0 && args[0] == SaaSReference.Database.Audit.AuditVerifyComman
         [.. args[1..].Where(a => !a.Contains('=', StringComparison.Ordinal))], configuration.GetConnectionString("platform"), auditOptions, Console.Out);
 }
 
+// 12.4.2b: the offline check of a signed audit export; needs the file and public keys, no database.
+if (args.Length > 0 && args[0] == SaaSReference.Database.Audit.Export.AuditExportVerifyCommand.Name)
+{
+    var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+    var auditOptions = configuration.GetSection(SaaSReference.Database.Audit.AuditOptions.Section).Get<SaaSReference.Database.Audit.AuditOptions>() ?? new();
+    return await SaaSReference.Database.Audit.Export.AuditExportVerifyCommand.RunAsync(args[1..], auditOptions.CheckpointPublicKeys, Console.Out);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -33,6 +41,8 @@ app.MapTenantWebhookApi();
 app.MapTenantTerminationApi();
 app.MapChangeRequestsApis();
 SaaSReference.Silo.Audit.AuditApi.MapAuditApi(app);
+SaaSReference.Silo.Audit.AuditExportApi.MapAuditExportApi(app);
+SaaSReference.Silo.Audit.AuditReviewApi.MapAuditReviewApi(app);
 app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
 
 await app.RunAsync();

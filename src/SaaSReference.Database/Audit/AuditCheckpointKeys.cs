@@ -67,10 +67,22 @@ public sealed class AuditCheckpointKeys : IDisposable
     public bool? Verify(AuditCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        return _verifying.TryGetValue(checkpoint.KeyId, out var key)
-            ? key.VerifyData(AuditCheckpoint.Payload(checkpoint.Chain, checkpoint.Seq, checkpoint.Hash, checkpoint.SignedAt), checkpoint.Signature, HashAlgorithmName.SHA256)
-            : null;
+        return Verify(checkpoint.KeyId, AuditCheckpoint.Payload(checkpoint.Chain, checkpoint.Seq, checkpoint.Hash, checkpoint.SignedAt), checkpoint.Signature);
     }
+
+    /// <summary>Signs <paramref name="payload"/> (an export's trailer, 12.4.2b) with the signing key: (key id, signature).</summary>
+    public (string KeyId, byte[] Signature) SignPayload(byte[] payload)
+    {
+        var key = _signing ?? throw new InvalidOperationException("No audit checkpoint signing key is configured (Audit:CheckpointSigningKey).");
+        return (SigningKeyId!, key.SignData(payload, HashAlgorithmName.SHA256));
+    }
+
+    /// <summary>True, false (forged or altered), or null when <paramref name="keyId"/> is not a key this verifier knows.</summary>
+    public bool? Verify(string keyId, byte[] payload, byte[] signature) =>
+        _verifying.TryGetValue(keyId, out var key) ? key.VerifyData(payload, signature, HashAlgorithmName.SHA256) : null;
+
+    /// <summary>The ids of the keys this verifier trusts.</summary>
+    public IReadOnlyCollection<string> TrustedKeyIds => _verifying.Keys;
 
     private string Add(byte[] subjectPublicKeyInfo)
     {

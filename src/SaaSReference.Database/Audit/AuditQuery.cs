@@ -106,7 +106,7 @@ public static class AuditQueryParser
         return errors.Count > 0 ? (null, errors) : (new AuditQuery(tenant, type, actor, from, to, limit, cursor), errors);
     }
 
-    private static DateTimeOffset? Time(Dictionary<string, string> values, string key, Dictionary<string, string[]> errors)
+    internal static DateTimeOffset? Time(Dictionary<string, string> values, string key, Dictionary<string, string[]> errors)
     {
         if (!values.TryGetValue(key, out var text))
         {

@@ -19,6 +19,7 @@ public static class AuditServiceCollectionExtensions
         services.TryAddSingleton<AuditStore>();
         services.TryAddSingleton(provider => Keys(provider.GetRequiredService<IOptions<AuditOptions>>().Value));
         services.TryAddSingleton<AuditVerifier>();
+        services.TryAddSingleton<Export.AuditExporter>();
         services.TryAddSingleton<AuditWriter>();
         services.TryAddSingleton<IAuditTrail>(provider => provider.GetRequiredService<AuditWriter>());
         services.AddHostedService(provider => provider.GetRequiredService<AuditWriter>());

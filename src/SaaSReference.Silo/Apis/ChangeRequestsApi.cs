@@ -53,7 +53,7 @@ public static class ChangeRequestsApi
         var current = await services.CurrentAsync(cancellationToken);
         if (await services.Preflight.CheckAsync(input.Kind, input.TenantId, input.Payload, current, cancellationToken) is { } refusal)
         {
-            await services.Audit.Refusal(actor, null, input.Kind, input.TenantId, refusal.Detail);
+            await services.Audit.Refusal(actor, null, input.Kind, input.TenantId, refusal.Detail, refusal.Type);
             return refusal.ToResult();
         }
         // A configuration request changes the version current now; approving it after another change would undo that one.

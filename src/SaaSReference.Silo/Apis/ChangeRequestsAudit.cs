@@ -39,12 +39,15 @@ public sealed partial class ChangeRequestsAudit(ILoggerFactory loggerFactory, IA
     public Task ExpiredUndecided(ChangeRequest request) =>
         Success(Expired, "platform", request, $"requestedBy={request.RequestedBy} requestedAt={request.RequestedAt:O}");
 
-    /// <summary>A request not made or a decision not taken, and why (self-approval, no MFA, stale, bad input, ...).</summary>
-    public Task Refusal(string actor, Guid? id, ChangeRequestKind? kind, string? tenantId, string reason)
+    /// <summary>
+    /// A request not made or a decision not taken, and why (self-approval, no MFA, stale, bad input, ...); with the problem
+    /// type answered, when there is one: the privileged-use review counts self-approvals by it (12.4.3d).
+    /// </summary>
+    public Task Refusal(string actor, Guid? id, ChangeRequestKind? kind, string? tenantId, string reason, string? problem = null)
     {
         var kindText = kind is { } k ? ChangeRequestText.Of(k) : null;
         LogFailure(_logger, Refused, actor, id?.ToString(), kindText, tenantId, "refused", reason);
-        return RecordAsync(Refused, actor, id?.ToString(), kindText, tenantId, "refused", reason);
+        return RecordAsync(Refused, actor, id?.ToString(), kindText, tenantId, "refused", reason, problem);
     }
 
     private Task Success(string type, string actor, ChangeRequest request, string details)
@@ -53,10 +56,16 @@ public sealed partial class ChangeRequestsAudit(ILoggerFactory loggerFactory, IA
         return RecordAsync(type, actor, request.Id.ToString(), ChangeRequestText.Of(request.Kind), request.TenantId, "success", details);
     }
 
-    private Task RecordAsync(string type, string actor, string? id, string? kind, string? tenantId, string outcome, string details) =>
-        trail.WriteNowAsync(new AuditEvent(AuditEventTypes.Find(type)!, string.IsNullOrWhiteSpace(actor) ? "anonymous" : actor,
-            Contracts.Tenants.TenantId.IsValid(tenantId) ? tenantId : null, id ?? "",
-            outcome, new Dictionary<string, string>(StringComparer.Ordinal) { ["requestId"] = id ?? "", ["kind"] = kind ?? "", ["details"] = details }));
+    private Task RecordAsync(string type, string actor, string? id, string? kind, string? tenantId, string outcome, string details, string? problem = null)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal) { ["requestId"] = id ?? "", ["kind"] = kind ?? "", ["details"] = details };
+        if (problem is not null)
+        {
+            fields["problem"] = problem;
+        }
+        return trail.WriteNowAsync(new AuditEvent(AuditEventTypes.Find(type)!, string.IsNullOrWhiteSpace(actor) ? "anonymous" : actor,
+            Contracts.Tenants.TenantId.IsValid(tenantId) ? tenantId : null, id ?? "", outcome, fields));
+    }
 
     [LoggerMessage(EventId = 9100, Level = LogLevel.Information,
         Message = "Security event {SecurityEventType} actor={Actor} request={ChangeRequestId} kind={ChangeRequestKind} tenant={TenantId} outcome={Outcome} {Details}")]

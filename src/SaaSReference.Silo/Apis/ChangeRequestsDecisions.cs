@@ -43,7 +43,7 @@ public static class ChangeRequestsDecisions
         }
         if (Refuse(existing, actor, now, lifetime) is { } refusal)
         {
-            await audit.Refusal(actor, id, existing.Kind, existing.TenantId, refusal.Detail);
+            await audit.Refusal(actor, id, existing.Kind, existing.TenantId, refusal.Detail, refusal.Type);
             if (refusal.Type == ChangeRequestsProblems.Expired)
             {
                 await services.ExpireAsync(id, lifetime, cancellationToken);
@@ -60,7 +60,7 @@ public static class ChangeRequestsDecisions
             var now2 = services.Time.GetUtcNow();
             var latest = await services.ExpireAsync(id, lifetime, cancellationToken) ?? await services.Store.GetAsync(id, cancellationToken) ?? existing;
             var raced = Refuse(latest, actor, now2, lifetime) ?? AlreadyDecided(latest);
-            await audit.Refusal(actor, id, existing.Kind, existing.TenantId, raced.Detail);
+            await audit.Refusal(actor, id, existing.Kind, existing.TenantId, raced.Detail, raced.Type);
             return raced.ToResult();
         }
         if (!approve)

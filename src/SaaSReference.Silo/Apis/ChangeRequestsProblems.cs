@@ -6,7 +6,7 @@ namespace SaaSReference.Silo.Apis;
 public static class ChangeRequestsProblems
 {
     public const string BaseUri = "https://saasreference.local/problems/";
-    public const string SelfApproval = BaseUri + "self-approval";
+    public const string SelfApproval = SaaSReference.Database.Audit.Review.PrivilegedUseReview.SelfApprovalProblem; // the review flags it (12.4.3d)
     public const string AlreadyDecided = BaseUri + "already-decided";
     public const string Expired = BaseUri + "expired";
     public const string ChangeFailed = BaseUri + "change-failed";

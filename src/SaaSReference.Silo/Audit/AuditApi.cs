@@ -22,6 +22,7 @@ public static class AuditApi
     public static IServiceCollection AddSiloAudit(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddPlatformAudit(configuration);
+        services.AddAuditReviews(configuration);
         services.AddAuthorizationBuilder()
             .AddPolicy(StaffReaders, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Operator, Roles.Auditor))
             .AddPolicy(TenantReaders, policy => policy.RequireAuthenticatedUser().RequireAssertion(MayReadTenant));

@@ -30,7 +30,7 @@ public sealed record PlatformBackupPage(IReadOnlyList<PlatformBackup> Items, Gui
 /// <summary>
 /// Backups of the platform's configuration and operating catalogue (12.3.1a): configuration versions, tenants' plans,
 /// overrides and limits, the tenant catalogue, where each tenant's storage lives, change requests, terminations and the
-/// catalogue of tenant backups, as one JSON document in <see cref="PlatformBackupOptions.Directory"/>, apart from tenant backups.
+/// catalogue of tenant backups, and the audit trail with its checkpoints (12.4.2b), as one JSON document in <see cref="PlatformBackupOptions.Directory"/>, apart from tenant backups.
 /// Never a tenant's entrusted data (it lives in the region databases, which this never reads) and never key material
 /// (signing keys, data keys and the identity tables are not among the tables it reads).
 /// </summary>
@@ -54,6 +54,10 @@ public sealed partial class PlatformBackupService(
         ("platform.change_requests", "requested_at, id"),
         ("platform.tenant_terminations", "requested_at, termination_id"),
         ("platform.tenant_backups", "created_at, backup_id"),
+        // 12.4.2b: the audit trail and its signed checkpoints go with every platform backup (hashes as hex, checkable
+        // offline with docs/audit.md), so the log survives the loss of the database.
+        ("platform.audit_events", "chain, seq"),
+        ("platform.audit_checkpoints", "chain, seq"),
         // Deliberately absent: platform.tenant_keys and tenant_key_status (wrapped data keys), signing keys, identity tables.
     ];
 
