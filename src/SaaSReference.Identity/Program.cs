@@ -27,6 +27,7 @@ app.MapPlatformSignIn();
 app.MapTokenEndpoint();
 app.MapUsersApi();
 app.MapTenantPolicyApi();
+app.MapAccessReviewApi();
 app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
 
 app.Run();

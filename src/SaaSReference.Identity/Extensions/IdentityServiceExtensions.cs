@@ -88,6 +88,7 @@ public static class IdentityServiceExtensions
         services.AddAuditSecurityEvents(configuration); // 12.4.3a: security events also into the audit trail
         services.TryAddSingleton<ISecurityEventSink, LoggingSecurityEventSink>();
         services.AddUsersApi();
+        services.AddAccessReviewApi(configuration); // 9.4.1c
         return builder;
     }
 }
