@@ -28,6 +28,7 @@ public static class OpenTelemetryExtensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(Sources))
             .WithTracing(tracing => tracing
+                .AddProcessor<SaaSReference.ServiceDefaults.Telemetry.TenantSpanProcessor>() // every span of a tenant's request names it
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(Sources)
                 .AddAspNetCoreInstrumentation(options =>

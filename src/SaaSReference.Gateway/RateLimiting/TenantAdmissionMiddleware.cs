@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using SaaSReference.Database.Quotas;
 using SaaSReference.Gateway.Audit;
 using SaaSReference.Gateway.Extensions;
+using SaaSReference.ServiceDefaults.Telemetry;
 
 namespace SaaSReference.Gateway.RateLimiting;
 
@@ -21,10 +22,12 @@ internal sealed class TenantAdmissionMiddleware(
     IOptionsMonitor<GatewayOptions> options)
 {
     /// <summary>The span attribute that names the caller's tenant, on the gateway's and the silo's spans alike.</summary>
-    public const string TenantTraceTag = "saasref.tenant.id";
+    public const string TenantTraceTag = TenantTelemetry.Attribute;
 
     public async Task InvokeAsync(HttpContext context)
     {
+        // A tenant named in the client's own baggage header labels nothing: only the validated caller's below does.
+        TenantTelemetry.Mark(System.Diagnostics.Activity.Current, null);
         var scope = AdmissionScopes.Of(context.Request.Path);
         if (scope == AdmissionScope.None)
         {
@@ -47,10 +50,7 @@ internal sealed class TenantAdmissionMiddleware(
         context.Features.Set(audit);
         var standing = caller.TenantId is { } tenantId ? watcher.Find(tenantId) : null;
         // Traces carry the tenant of the validated caller (12.4.3a), so a trace can be found per tenant.
-        if (caller.TenantId is { } tracedTenant)
-        {
-            System.Diagnostics.Activity.Current?.SetTag(TenantTraceTag, tracedTenant);
-        }
+        TenantTelemetry.Mark(System.Diagnostics.Activity.Current, caller.TenantId);
         var terminated = standing?.Status == Contracts.Tenants.TenantStatus.Terminated;
         if (standing is { IsFrozen: true } && !FrozenTenantAccess.Allows(context.Request.Method, context.Request.Path, standing.TenantId, terminated))
         {

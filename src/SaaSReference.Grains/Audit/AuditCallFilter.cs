@@ -89,8 +89,10 @@ public sealed class AuditCallFilter(IAuditTrail trail) : IIncomingGrainCallFilte
         };
     }
 
-    private static string? TenantOf(IIncomingGrainCallContext context)
+    /// <summary>The tenant a grain call concerns (a tenant-scoped grain's, or a tenant grain's own id), or null.</summary>
+    public static string? TenantOf(IIncomingGrainCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
         if (context.TargetContext?.GrainInstance is ITenantScopedGrain)
         {
             return TenantQuotaCallFilter.TenantOf(context.TargetId);

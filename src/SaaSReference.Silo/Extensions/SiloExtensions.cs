@@ -96,6 +96,10 @@ public static class SiloExtensions
             // A grain call that failed on the database (PostgreSQL restarting) answers its caller with the database's
             // exception; without this, Orleans cannot serialize it and the caller waits for its timeout instead.
             silo.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(options => options.SupportedNamespacePrefixes.Add("Npgsql"));
+            // 12.4.3a: grain calls get spans, parented across silos (trace context and baggage in the request context), each
+            // naming the grain's tenant, so the database calls under it do too.
+            silo.AddActivityPropagation();
+            silo.AddIncomingGrainCallFilter<Telemetry.TenantTraceCallFilter>();
             silo.AddIncomingGrainCallFilter<SaaSReference.Grains.Audit.AuditCallFilter>(); // 12.4.3a/b: before quotas, so refusals are recorded
             // 12.1.3a-c: every call to a tenant's grains passes its quotas first, in one place.
             silo.AddIncomingGrainCallFilter<TenantQuotaCallFilter>();

@@ -19,6 +19,8 @@ public sealed class TenantAdmission(RequestDelegate next)
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(platform);
         ArgumentNullException.ThrowIfNull(meter);
+        // The silo decides which tenant its spans name (the route's, below), never a baggage header it was sent.
+        SaaSReference.ServiceDefaults.Telemetry.TenantTelemetry.Mark(System.Diagnostics.Activity.Current, null);
         if (http.GetRouteValue(TenantMemberRequirement.RouteValueName) is not string tenantId || !TenantId.IsValid(tenantId)
             || http.User.Identity?.IsAuthenticated != true)
         {
@@ -43,8 +45,8 @@ public sealed class TenantAdmission(RequestDelegate next)
             return;
         }
         meter.Admitted(tenantId);
-        // Traces carry the tenant (12.4.3a): the same attribute the gateway sets on its span.
-        System.Diagnostics.Activity.Current?.SetTag("saasref.tenant.id", tenantId);
+        // Traces carry the tenant (12.4.3a): the same attribute the gateway sets on its span, and the baggage for the spans below.
+        SaaSReference.ServiceDefaults.Telemetry.TenantTelemetry.Mark(System.Diagnostics.Activity.Current, tenantId);
         await next(http);
     }
 

@@ -12,7 +12,7 @@ namespace SaaSReference.Gateway.Tests.Infrastructure;
 public sealed record Echo(
     string Backend, string Method, string Path, long BodyBytes,
     string? XForwardedFor, string? XForwardedHost, string? XForwardedProto, string? Forwarded,
-    string? XRequestId, string[] TraceParent, string? Authorization = null, string? Cookie = null);
+    string? XRequestId, string[] TraceParent, string? Authorization = null, string? Cookie = null, string? Baggage = null);
 
 /// <summary>
 /// A stand-in for a silo or identity instance: a real Kestrel host on a fixed loopback port that answers
@@ -82,6 +82,7 @@ public sealed class FakeDestination(string name) : IAsyncDisposable
             headers["X-Forwarded-For"], headers["X-Forwarded-Host"], headers["X-Forwarded-Proto"], headers["Forwarded"],
             headers["X-Request-Id"], headers["traceparent"].Select(v => v ?? "").ToArray(),
             headers.Authorization.Count == 0 ? null : headers.Authorization.ToString(),
-            headers.Cookie.Count == 0 ? null : headers.Cookie.ToString()));
+            headers.Cookie.Count == 0 ? null : headers.Cookie.ToString(),
+            headers["baggage"].Count == 0 ? null : headers["baggage"].ToString()));
     }
 }
