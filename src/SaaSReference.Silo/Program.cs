@@ -43,6 +43,8 @@ app.MapChangeRequestsApis();
 SaaSReference.Silo.Audit.AuditApi.MapAuditApi(app);
 SaaSReference.Silo.Audit.AuditExportApi.MapAuditExportApi(app);
 SaaSReference.Silo.Audit.AuditReviewApi.MapAuditReviewApi(app);
+// 9.4.4b: the Orleans dashboard under /dashboard, operators only (docs/dashboard.md).
+SaaSReference.Silo.Dashboard.DashboardEndpoints.MapPlatformDashboard(app);
 app.MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found"));
 
 await app.RunAsync();

@@ -8,6 +8,7 @@ using SaaSReference.Grains;
 using SaaSReference.Grains.Quotas;
 using SaaSReference.Silo.Apis;
 using SaaSReference.Silo.Audit;
+using SaaSReference.Silo.Dashboard;
 using SaaSReference.Silo.Hosting;
 using SaaSReference.Silo.Quotas;
 using SaaSReference.Silo.Security;
@@ -103,6 +104,9 @@ public static class SiloExtensions
             silo.AddIncomingGrainCallFilter<SaaSReference.Grains.Audit.AuditCallFilter>(); // 12.4.3a/b: before quotas, so refusals are recorded
             // 12.1.3a-c: every call to a tenant's grains passes its quotas first, in one place.
             silo.AddIncomingGrainCallFilter<TenantQuotaCallFilter>();
+            // 9.4.4b, 6.3.2 j: the Orleans dashboard for operators (Dashboard:Enabled, docs/dashboard.md); its call profiler
+            // after the audit and quota filters, so it times the grains themselves.
+            silo.AddPlatformDashboard(builder.Configuration);
             // The whole silo sheds load before it falls over; per-tenant bulkheads are in the filter.
             silo.Configure<LoadSheddingOptions>(builder.Configuration.GetSection("Orleans:LoadShedding"));
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IAbuseMonitorGrain>(0).StartAsync());
