@@ -20,6 +20,7 @@ internal static class PlatformResources
                 .WithEnvironment("Orleans__SiloPort", Invariant(LocalPorts.SiloToSilo(i)))
                 .WithEnvironment("Orleans__GatewayPort", Invariant(LocalPorts.SiloGateway(i)))
                 .WithEnvironment("Platform__BootstrapKey", platform.Secrets.BootstrapKey)
+                .WithEnvironment("Audit__CheckpointSigningKey", platform.Secrets.AuditCheckpointSigningKey!)
                 .WithEnvironment("Identity__Issuer", Issuer)
                 .WithEnvironment(context =>
                 {

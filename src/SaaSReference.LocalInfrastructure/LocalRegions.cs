@@ -3,7 +3,8 @@ namespace SaaSReference.LocalInfrastructure;
 /// <summary>
 /// The two tenant regions of a local installation (16.1.7e): <c>jp-east</c> and <c>jp-west</c>, each a database of its own
 /// on the local PostgreSQL server and a backup directory of its own; each region's backups are copied to the other's
-/// backup site (18.1.3a). Answers the silo settings (configuration keys with ':').
+/// backup site (18.1.3a). Answers the silo settings (configuration keys with ':'), with the other local file stores: the
+/// key store, platform backups and the audit checkpoint log.
 /// </summary>
 public static class LocalRegions
 {
@@ -23,6 +24,8 @@ public static class LocalRegions
             // The local key provider's store of wrapped data keys and its key-encryption key (docs/tenant-storage.md).
             ["TenantKeys:Local:Directory"] = Path.Combine(dataRoot, "keys"),
             ["PlatformBackups:Directory"] = Path.Combine(dataRoot, "platform-backups"),
+            // 12.4.2a: the copies of the audit checkpoints, outside the database (docs/audit.md, "Checkpoints").
+            ["Audit:CheckpointDirectory"] = Path.Combine(dataRoot, "audit-checkpoints"),
         };
         for (var i = 0; i < Names.Count; i++)
         {

@@ -18,6 +18,7 @@ public static class AuditServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AuditStore>();
         services.TryAddSingleton(provider => Keys(provider.GetRequiredService<IOptions<AuditOptions>>().Value));
+        services.TryAddSingleton<AuditCheckpointLog>();
         services.TryAddSingleton<AuditVerifier>();
         services.TryAddSingleton<Export.AuditExporter>();
         services.TryAddSingleton<AuditWriter>();

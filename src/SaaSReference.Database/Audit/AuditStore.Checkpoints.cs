@@ -55,16 +55,18 @@ public sealed partial class AuditStore
         return checkpoints;
     }
 
-    /// <summary>Signs and stores a checkpoint for every chain that grew since its last one.</summary>
-    public async Task<int> CheckpointAsync(AuditCheckpointKeys keys, TimeProvider time, CancellationToken cancellationToken = default)
+    /// <summary>Signs and stores a checkpoint for every chain that grew since its last one; answers the checkpoints signed.</summary>
+    public async Task<IReadOnlyList<AuditCheckpoint>> CheckpointAsync(AuditCheckpointKeys keys, TimeProvider time, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(time);
-        var heads = await UncheckpointedHeadsAsync(cancellationToken);
-        foreach (var (chain, seq, hash) in heads)
+        var signed = new List<AuditCheckpoint>();
+        foreach (var (chain, seq, hash) in await UncheckpointedHeadsAsync(cancellationToken))
         {
-            await AddCheckpointAsync(keys.Sign(chain, seq, hash, time.GetUtcNow()), cancellationToken);
+            var checkpoint = keys.Sign(chain, seq, hash, time.GetUtcNow());
+            await AddCheckpointAsync(checkpoint, cancellationToken);
+            signed.Add(checkpoint);
         }
-        return heads.Count;
+        return signed;
     }
 }

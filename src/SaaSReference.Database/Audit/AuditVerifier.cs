@@ -2,14 +2,16 @@ namespace SaaSReference.Database.Audit;
 
 /// <summary>What verify found on one chain. <see cref="FirstBadSeq"/> and <see cref="Problem"/> say where and what.</summary>
 public sealed record AuditVerification(string Chain, bool Intact, long RecordsChecked, long LastSeq, int CheckpointsChecked,
-    int CheckpointsWithUnknownKey, long? FirstBadSeq, string? Problem);
+    int CheckpointsWithUnknownKey, long? FirstBadSeq, string? Problem, int CheckpointsFromLog = 0);
 
 /// <summary>
 /// 12.4.2a: walks a chain from its first record, recomputing each hash and checking sequence continuity and the
 /// link to the predecessor; then holds the chain against its signed checkpoints, which find a rewritten chain and
-/// a deleted tail. Records after the newest checkpoint are protected by the chain only (docs/audit.md).
+/// a deleted tail. The checkpoints are those in the database and, when configured, the copies in the checkpoint log
+/// outside it (<see cref="AuditCheckpointLog"/>), which still find a tail deleted together with its checkpoints in the
+/// database. Records after the newest checkpoint are protected by the chain only (docs/audit.md).
 /// </summary>
-public sealed class AuditVerifier(AuditStore store, AuditCheckpointKeys keys)
+public sealed class AuditVerifier(AuditStore store, AuditCheckpointKeys keys, AuditCheckpointLog? log = null)
 {
     private const int PageSize = 1000;
 
@@ -22,10 +24,24 @@ public sealed class AuditVerifier(AuditStore store, AuditCheckpointKeys keys)
         var trusted = new Dictionary<long, AuditCheckpoint>();
         var unknown = 0;
         long checkedCount = 0, expected = 1;
-        foreach (var checkpoint in await store.CheckpointsAsync(chain, cancellationToken))
+        var checkpoints = new List<AuditCheckpoint>(await store.CheckpointsAsync(chain, cancellationToken));
+        var fromLog = 0;
+        if (log?.Directory is { } directory)
+        {
+            var read = await AuditCheckpointLog.ReadAsync(directory, chain, cancellationToken);
+            if (read.UnreadableLines > 0)
+            {
+                return Bad(0, $"{read.UnreadableLines} lines of the checkpoint log in {directory} cannot be read (damaged or altered)");
+            }
+            fromLog = read.Checkpoints.Count;
+            checkpoints.AddRange(read.Checkpoints);
+        }
+        foreach (var checkpoint in checkpoints)
         {
             switch (keys.Verify(checkpoint))
             {
+                case true when trusted.TryGetValue(checkpoint.Seq, out var other) && !other.Hash.AsSpan().SequenceEqual(checkpoint.Hash):
+                    return Bad(checkpoint.Seq, $"two signed checkpoints of seq {checkpoint.Seq} disagree (the chain was rewritten and signed again)");
                 case true: trusted[checkpoint.Seq] = checkpoint; break;
                 case false: return Bad(checkpoint.Seq, $"the checkpoint at seq {checkpoint.Seq} has an invalid signature (forged or altered)");
                 default: unknown++; break;
@@ -68,9 +84,9 @@ public sealed class AuditVerifier(AuditStore store, AuditCheckpointKeys keys)
         var beyond = trusted.Keys.Where(seq => seq > last).DefaultIfEmpty().Max();
         return beyond > 0
             ? Bad(last + 1, $"the chain ends at seq {last} but a signed checkpoint covers seq {beyond} (the tail was deleted)")
-            : new AuditVerification(chain, true, checkedCount, last, trusted.Count, unknown, null, null);
+            : new AuditVerification(chain, true, checkedCount, last, trusted.Count, unknown, null, null, fromLog);
 
         AuditVerification Bad(long seq, string problem) =>
-            new(chain, false, checkedCount, expected - 1, trusted.Count, unknown, seq, problem);
+            new(chain, false, checkedCount, expected - 1, trusted.Count, unknown, seq, problem, fromLog);
     }
 }

@@ -35,6 +35,11 @@ public sealed class AuditOptions
     /// off; a silo started so writes a critical <c>audit.grain-calls-unrecorded</c> record first.
     /// </summary>
     public bool RecordGrainCalls { get; set; } = true;
+    /// <summary>
+    /// Where a copy of every checkpoint this process signs is appended, outside the database (a volume the database's
+    /// administrators cannot write); verify reads it too. Empty: no copy (development).
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
 }
 
 /// <summary>
@@ -42,8 +47,8 @@ public sealed class AuditOptions
 /// synchronous path for privileged acts, periodic signed checkpoints, and a final flush and checkpoint on graceful
 /// shutdown. A failed batch is retried, not dropped; what a crash can lose is in docs/audit.md.
 /// </summary>
-public sealed partial class AuditWriter(AuditStore store, AuditCheckpointKeys keys, IOptions<AuditOptions> options, TimeProvider time,
-    ILogger<AuditWriter> logger) : BackgroundService, IAuditTrail
+public sealed partial class AuditWriter(AuditStore store, AuditCheckpointKeys keys, AuditCheckpointLog checkpointLog, IOptions<AuditOptions> options,
+    TimeProvider time, ILogger<AuditWriter> logger) : BackgroundService, IAuditTrail
 {
     private readonly AuditOptions _options = options.Value;
     private readonly Channel<AuditEvent> _queue = Channel.CreateBounded<AuditEvent>(
@@ -129,7 +134,7 @@ public sealed partial class AuditWriter(AuditStore store, AuditCheckpointKeys ke
     {
         try
         {
-            await store.CheckpointAsync(keys, time, cancellationToken);
+            await checkpointLog.AppendAsync(await store.CheckpointAsync(keys, time, cancellationToken), cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -16,7 +16,7 @@ public sealed class AuditVerifyCommandTests(AuditDatabase database) : IClassFixt
         using (var intact = new StringWriter())
         {
             Assert.Equal(0, await AuditVerifyCommand.RunAsync(["--chain", "tenant:cli-chain"], database.ConnectionString, options, intact));
-            Assert.Contains("intact  tenant:cli-chain: 5 records, last seq 5, 1 checkpoints (0 with an unknown key)", intact.ToString(), StringComparison.Ordinal);
+            Assert.Contains("intact  tenant:cli-chain: 5 records, last seq 5, 1 checkpoints (0 with an unknown key, 0 read from the log)", intact.ToString(), StringComparison.Ordinal);
         }
 
         await database.TamperAsync("UPDATE platform.audit_events SET outcome = 'forged' WHERE chain = 'tenant:cli-chain' AND seq = 3");

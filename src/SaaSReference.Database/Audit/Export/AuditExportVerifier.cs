@@ -130,20 +130,16 @@ public static class AuditExportVerifier
             {
                 return "a checkpoint after the records (the export was rearranged)";
             }
-            var chain = Text(root, "chain")!;
-            var seq = root.GetProperty("seq").GetInt64();
-            var hash = Convert.FromHexString(Text(root, "hash")!);
-            var signedAt = AuditExportFormat.ParseTime(Text(root, "signedAt")) ?? throw new FormatException("signedAt");
-            var checkpoint = new AuditCheckpoint(chain, seq, hash, signedAt, Convert.FromBase64String(Text(root, "signature")!), Text(root, "keyId")!);
+            var checkpoint = AuditCheckpointJson.Read(root);
             switch (trusted.Verify(checkpoint))
             {
                 case false:
-                    return $"the checkpoint of {chain} at seq {seq} has an invalid signature (forged or altered)";
+                    return $"the checkpoint of {checkpoint.Chain} at seq {checkpoint.Seq} has an invalid signature (forged or altered)";
                 case null:
                     _unknownKeys++;
                     return null;
                 default:
-                    _checkpoints[(chain, seq)] = hash;
+                    _checkpoints[(checkpoint.Chain, checkpoint.Seq)] = checkpoint.Hash;
                     return null;
             }
         }

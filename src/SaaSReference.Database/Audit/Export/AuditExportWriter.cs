@@ -49,16 +49,7 @@ public sealed class AuditExportWriter(Stream output, AuditCheckpointKeys keys) :
             throw new InvalidOperationException("Checkpoints come before the records.");
         }
         Checkpoints++;
-        return WriteLineAsync(json =>
-        {
-            json.WriteString("kind", "checkpoint");
-            json.WriteString("chain", checkpoint.Chain);
-            json.WriteNumber("seq", checkpoint.Seq);
-            json.WriteString("hash", Convert.ToHexStringLower(checkpoint.Hash));
-            json.WriteString("signedAt", AuditExportFormat.Time(checkpoint.SignedAt));
-            json.WriteString("keyId", checkpoint.KeyId);
-            json.WriteString("signature", Convert.ToBase64String(checkpoint.Signature));
-        }, cancellationToken);
+        return WriteLineAsync(json => AuditCheckpointJson.Write(json, checkpoint), cancellationToken);
     }
 
     public Task WriteRecordAsync(AuditRecord record, CancellationToken cancellationToken = default)
