@@ -25,15 +25,17 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/publish ./
-# Mount points of the silo's volumes (docker-compose.yml): each region's backup site, the local key store and the
-# platform backups. A named volume takes the owner and mode of the image's directory when it is first mounted, so the
-# directories are created here, empty, owned by the non-root user and closed to everyone else. No VOLUME instruction:
-# an anonymous volume would silently hold keys or backups where nobody backs them up.
+# Mount points of the silo's volumes (docker-compose.yml): each region's backup site, the local key store, the
+# platform backups and the audit checkpoint log (12.4.2a). A named volume takes the owner and mode of the image's
+# directory when it is first mounted, so the directories are created here, empty, owned by the non-root user and closed
+# to everyone else. No VOLUME instruction: an anonymous volume would silently hold keys, backups or checkpoints where
+# nobody backs them up.
 RUN install -d -m 0700 -o "$APP_UID" -g "$APP_UID" \
         /var/lib/saasreference/backups/jp-east \
         /var/lib/saasreference/backups/jp-west \
         /var/lib/saasreference/tenant-keys \
-        /var/lib/saasreference/platform-backups
+        /var/lib/saasreference/platform-backups \
+        /var/lib/saasreference/audit-checkpoints
 # The non-root "app" user that the image provides (by uid, so that orchestrators can verify non-root).
 USER $APP_UID
 ENV ASPNETCORE_HTTP_PORTS=8080

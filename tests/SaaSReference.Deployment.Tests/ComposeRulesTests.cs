@@ -1,3 +1,4 @@
+using SaaSReference.Database.Audit;
 using SaaSReference.Deployment.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
@@ -52,9 +53,12 @@ public sealed class ComposeRulesTests
     [InlineData("identity-2", "ConnectionStrings__platform", "Host=postgres;Password=${POSTGRES_PASSWORD:-changeme}")]
     [InlineData("silo-2", "Platform__BootstrapKey", "0123456789abcdef")]
     [InlineData("postgres", "POSTGRES_PASSWORD", "${POSTGRES_PASSWORD}")]
+    [InlineData("silo-1", "Audit__CheckpointSigningKey", PrivateKey)]
+    [InlineData("silo-2", "Audit__CheckpointSigningKey", "${AUDIT_CHECKPOINT_SIGNING_KEY:-}")]
+    [InlineData("silo-3", "Audit__CheckpointPublicKeys__0", PrivateKey)]
     public void Secrets_LiteralOrOptionalSecret_IsReported(string service, string key, string value)
     {
-        Set(compose.Services[service].Map("environment")!, key, new YamlScalarNode(value));
+        Set(compose.Services[service].Map("environment")!, key, new YamlScalarNode(Keys(value)));
         Assert.Contains(ComposeRules.Secrets(compose), v => v.StartsWith(service + ":", StringComparison.Ordinal));
     }
 
@@ -63,6 +67,89 @@ public sealed class ComposeRulesTests
     {
         Set(compose.Services["postgres"].Node, "environment", new YamlSequenceNode(new YamlScalarNode("POSTGRES_PASSWORD=hunter2")));
         Assert.Contains(ComposeRules.Secrets(compose), v => v.StartsWith("postgres:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Secrets_RetiredCheckpointKeysPublicHalf_MayBeWrittenOut()
+    {
+        SetOnEverySilo("Audit__CheckpointPublicKeys__0", Keys(PublicKey));
+        Assert.Empty(ComposeRules.Secrets(compose));
+        Assert.Empty(ComposeRules.EnvironmentKeys(compose));
+        Assert.Empty(ComposeRules.Audit(compose));
+    }
+
+    [Fact]
+    public void EnvironmentKeys_AuditSettingTypoOrAuditSettingOffTheSilos_IsReported()
+    {
+        Set(compose.Services["silo-1"].Map("environment")!, "Audit__CheckpointDir", new YamlScalarNode("/x"));
+        Set(compose.Services["silo-2"].Map("environment")!, "Audit__CheckpointPublicKeys__01", new YamlScalarNode("x"));
+        Set(compose.Services["identity-1"].Map("environment")!, "Audit__CheckpointSigningKey", new YamlScalarNode("${AUDIT_CHECKPOINT_SIGNING_KEY:?x}"));
+        var violations = ComposeRules.EnvironmentKeys(compose).ToList();
+        Assert.Contains("silo-1 sets Audit__CheckpointDir, which silo does not read", violations);
+        Assert.Contains("silo-2 sets Audit__CheckpointPublicKeys__01, which silo does not read", violations);
+        Assert.Contains("identity-1 sets Audit__CheckpointSigningKey, which identity does not read", violations);
+    }
+
+    /// <summary>12.4.2a/b: one signing key on every silo, from a required variable, held by the silos alone; a checkpoint log.</summary>
+    [Theory]
+    [InlineData("no-key", "silo-2: Audit__CheckpointSigningKey is not set")]
+    [InlineData("literal-key", "silo-1: Audit__CheckpointSigningKey is not a required")]
+    [InlineData("other-variable", "silo-3 sets Audit__CheckpointSigningKey unlike silo-1")]
+    [InlineData("identity-key", "identity-2 is given Audit__CheckpointSigningKey")]
+    [InlineData("gateway-log", "gateway is given Audit__CheckpointDirectory")]
+    [InlineData("key-reused", "gateway: Gateway__Identity__ClientSecret takes ${AUDIT_CHECKPOINT_SIGNING_KEY}")]
+    [InlineData("no-log", "silo-1: Audit__CheckpointDirectory is not set")]
+    [InlineData("log-differs", "silo-2 sets Audit__CheckpointDirectory unlike silo-1")]
+    [InlineData("no-checkpoints", "silo-1: Audit:CheckpointInterval is 00:00:00")]
+    [InlineData("bad-interval", "silo-1: Audit does not bind")]
+    [InlineData("private-as-public", "silo-3: Audit__CheckpointPublicKeys__0 is not a P-256 public key")]
+    [InlineData("public-keys-differ", "silo-3 sets Audit__CheckpointPublicKeys__0 unlike silo-1")]
+    public void Audit_SigningKeyOrCheckpointLogBroken_IsReported(string breakage, string expected)
+    {
+        switch (breakage)
+        {
+            case "no-key":
+                Remove(compose.Services["silo-2"].Map("environment")!, "Audit__CheckpointSigningKey");
+                break;
+            case "literal-key":
+                SetOnEverySilo("Audit__CheckpointSigningKey", Keys(PrivateKey));
+                break;
+            case "other-variable":
+                Set(compose.Services["silo-3"].Map("environment")!, "Audit__CheckpointSigningKey", new YamlScalarNode("${AUDIT_CHECKPOINT_SIGNING_KEY_3:?x}"));
+                break;
+            case "identity-key":
+                Set(compose.Services["identity-2"].Map("environment")!, "Audit__CheckpointSigningKey", new YamlScalarNode("${AUDIT_CHECKPOINT_SIGNING_KEY:?x}"));
+                break;
+            case "gateway-log":
+                Set(compose.Services["gateway"].Map("environment")!, "Audit__CheckpointDirectory", new YamlScalarNode("/var/lib/saasreference/audit-checkpoints"));
+                break;
+            case "key-reused":
+                Set(compose.Services["gateway"].Map("environment")!, "Gateway__Identity__ClientSecret", new YamlScalarNode("${AUDIT_CHECKPOINT_SIGNING_KEY:?x}"));
+                break;
+            case "no-log":
+                foreach (var silo in compose.ServicesOfRole("silo"))
+                {
+                    Remove(silo.Map("environment")!, "Audit__CheckpointDirectory");
+                }
+                break;
+            case "log-differs":
+                Set(compose.Services["silo-2"].Map("environment")!, "Audit__CheckpointDirectory", new YamlScalarNode("/var/lib/saasreference/audit-checkpoints/silo-2"));
+                break;
+            case "no-checkpoints":
+                SetOnEverySilo("Audit__CheckpointInterval", "00:00:00");
+                break;
+            case "bad-interval":
+                SetOnEverySilo("Audit__CheckpointInterval", "every minute");
+                break;
+            case "private-as-public":
+                SetOnEverySilo("Audit__CheckpointPublicKeys__0", Keys(PrivateKey));
+                break;
+            case "public-keys-differ":
+                SetOnEverySilo("Audit__CheckpointPublicKeys__0", Keys(PublicKey));
+                Set(compose.Services["silo-3"].Map("environment")!, "Audit__CheckpointPublicKeys__0", new YamlScalarNode(Keys(OtherPublicKey)));
+                break;
+        }
+        Assert.Contains(ComposeRules.Audit(compose), v => v.StartsWith(expected, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -179,6 +266,9 @@ public sealed class ComposeRulesTests
     [InlineData("TenantKeys__Local__Directory", "/app/keys", "key store /app/keys is on no volume")]
     [InlineData("TenantKeys__Local__Directory", "keys", "not an absolute path")]
     [InlineData("PlatformBackups__Directory", "/var/lib/saasreference/tenant-keys", "share volume tenant-keys")]
+    [InlineData("Audit__CheckpointDirectory", "/tmp/audit-checkpoints", "audit checkpoint log /tmp/audit-checkpoints is on no volume")]
+    [InlineData("Audit__CheckpointDirectory", "/var/lib/saasreference/platform-backups", "share volume platform-backups")]
+    [InlineData("Audit__CheckpointDirectory", "audit-checkpoints", "not an absolute path")]
     public void SiloVolumes_StoreOffItsVolume_IsReported(string key, string value, string expected)
     {
         SetOnEverySilo(key, value);
@@ -197,6 +287,27 @@ public sealed class ComposeRulesTests
         var index = volumes.Children.ToList().FindIndex(n => ((YamlScalarNode)n).Value!.EndsWith(":/var/lib/saasreference/tenant-keys", StringComparison.Ordinal));
         volumes.Children[index] = new YamlScalarNode(mount);
         Assert.Contains(ComposeRules.SiloVolumes(compose), v => v.StartsWith("silo-2", StringComparison.Ordinal) && v.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("/srv/audit:/var/lib/saasreference/audit-checkpoints", "on bind mount")]
+    [InlineData("/var/lib/saasreference/audit-checkpoints", "not a declared named volume")]
+    [InlineData("audit-checkpoints:/var/lib/saasreference/audit-checkpoints:ro", "read-only")]
+    [InlineData("pgdata:/var/lib/saasreference/audit-checkpoints", "mounts pgdata as the audit checkpoint log, silo-1 audit-checkpoints")]
+    public void SiloVolumes_CheckpointLogNotOnTheSharedWritableNamedVolume_IsReported(string mount, string expected)
+    {
+        var volumes = (YamlSequenceNode)Yaml.Get(compose.Services["silo-2"].Node, "volumes")!;
+        var index = volumes.Children.ToList().FindIndex(n => ((YamlScalarNode)n).Value!.EndsWith(":/var/lib/saasreference/audit-checkpoints", StringComparison.Ordinal));
+        volumes.Children[index] = new YamlScalarNode(mount);
+        Assert.Contains(ComposeRules.SiloVolumes(compose), v => v.StartsWith("silo-2", StringComparison.Ordinal) && v.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SiloVolumes_CheckpointLogMountedByTheDatabase_IsReported()
+    {
+        Set(compose.Services["postgres"].Node, "volumes", new YamlSequenceNode(
+            new YamlScalarNode("pgdata:/var/lib/postgresql/data"), new YamlScalarNode("audit-checkpoints:/audit")));
+        Assert.Contains(ComposeRules.SiloVolumes(compose), v => v.StartsWith("postgres mounts the silos' volume audit-checkpoints", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -235,6 +346,27 @@ public sealed class ComposeRulesTests
         Set(compose.Services[service].Map("environment")!, key, new YamlScalarNode(value));
         Assert.Contains(ComposeRules.Secrets(compose), v => v.StartsWith(service + ":", StringComparison.Ordinal));
     }
+
+    private const string PrivateKey = "<private key>";
+    private const string PublicKey = "<public key>";
+    private const string OtherPublicKey = "<other public key>";
+
+    private static readonly Lazy<(string Private, string Public, string OtherPublic)> TestKeys = new(() =>
+    {
+        using var key = new AuditCheckpointKeys(AuditCheckpointKeys.NewPrivateKey());
+        using var other = new AuditCheckpointKeys(AuditCheckpointKeys.NewPrivateKey());
+        return (Convert.ToBase64String(AuditCheckpointKeys.NewPrivateKey()), Convert.ToBase64String(key.SigningPublicKey!),
+            Convert.ToBase64String(other.SigningPublicKey!));
+    });
+
+    /// <summary>A theory's value with the placeholders of freshly generated keys (base64 PKCS#8 / SubjectPublicKeyInfo) filled in.</summary>
+    private static string Keys(string value) => value switch
+    {
+        PrivateKey => TestKeys.Value.Private,
+        PublicKey => TestKeys.Value.Public,
+        OtherPublicKey => TestKeys.Value.OtherPublic,
+        _ => value,
+    };
 
     private void SetOnEverySilo(string key, string value)
     {

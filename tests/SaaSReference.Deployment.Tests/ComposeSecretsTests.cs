@@ -14,10 +14,23 @@ public sealed class ComposeSecretsTests
     }
 
     [Fact]
-    public void Compose_RequiredVariables_AreThePasswordTheBootstrapKeyAndTheGatewaySecret()
+    public void Compose_RequiredVariables_AreThePasswordTheBootstrapKeyTheGatewaySecretAndTheCheckpointKey()
     {
-        Assert.Equal(["GATEWAY_CLIENT_SECRET", "PLATFORM_BOOTSTRAP_KEY", "POSTGRES_PASSWORD"], ComposeRules.RequiredVariables(compose).Order());
+        Assert.Equal(["AUDIT_CHECKPOINT_SIGNING_KEY", "GATEWAY_CLIENT_SECRET", "PLATFORM_BOOTSTRAP_KEY", "POSTGRES_PASSWORD"], ComposeRules.RequiredVariables(compose).Order());
         Assert.StartsWith("${PLATFORM_BOOTSTRAP_KEY:?", compose.Services["silo-1"].Environment["Platform__BootstrapKey"], StringComparison.Ordinal);
+    }
+
+    /// <summary>12.4.2a/b: the checkpoint and export signing key is the silos' alone, and the same one on each.</summary>
+    [Fact]
+    public void Compose_CheckpointSigningKey_ComesFromTheRequiredVariableOnEverySiloAndNowhereElse()
+    {
+        Assert.All(compose.ServicesOfRole("silo"), s => Assert.Equal(
+            "${AUDIT_CHECKPOINT_SIGNING_KEY:?set AUDIT_CHECKPOINT_SIGNING_KEY (see infra/docker/README.md)}", s.Environment[ComposeRules.CheckpointSigningKeySetting]));
+        Assert.All(compose.Services.Values.Where(s => s.Role != "silo"), s =>
+        {
+            Assert.DoesNotContain(s.Environment.Keys, k => k.StartsWith("Audit__", StringComparison.Ordinal));
+            Assert.DoesNotContain(Yaml.Scalars(s.Node), v => v.Contains("AUDIT_CHECKPOINT_SIGNING_KEY", StringComparison.Ordinal));
+        });
     }
 
     [Fact]

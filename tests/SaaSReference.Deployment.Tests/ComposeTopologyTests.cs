@@ -159,6 +159,7 @@ public sealed class ComposeTopologyTests
             ["backup site of region jp-west"] = "backups-jp-west",
             ["key store"] = "tenant-keys",
             ["platform backups"] = "platform-backups",
+            [ComposeRules.CheckpointLogStore] = "audit-checkpoints",
         };
         Assert.All(compose.ServicesOfRole("silo"), silo =>
         {
@@ -167,6 +168,24 @@ public sealed class ComposeTopologyTests
             Assert.All(stores, store => Assert.Equal(expected[store.What], silo.Mounts.Single(m => m.Target == store.Path).Source));
         });
         Assert.All(expected.Values, volume => Assert.Contains(volume, compose.Keys("volumes")));
+    }
+
+    /// <summary>
+    /// 12.4.2a/b: every silo signs checkpoints (and exports) with the one key and appends a copy of each checkpoint to the
+    /// shared log outside the database, which verify reads too.
+    /// </summary>
+    [Fact]
+    public void Compose_Silos_SignCheckpointsWithOneKeyAndLogThemOutsideTheDatabase()
+    {
+        Assert.Empty(ComposeRules.Audit(compose));
+        Assert.All(compose.ServicesOfRole("silo"), silo =>
+        {
+            var audit = ComposeRules.BindAudit(silo);
+            Assert.StartsWith("${AUDIT_CHECKPOINT_SIGNING_KEY:?", audit.CheckpointSigningKey, StringComparison.Ordinal);
+            Assert.Equal("/var/lib/saasreference/audit-checkpoints", audit.CheckpointDirectory);
+            Assert.True(audit.CheckpointInterval > TimeSpan.Zero);
+            Assert.Equal("audit-checkpoints", silo.Mounts.Single(m => m.Target == audit.CheckpointDirectory).Source);
+        });
     }
 
     [Fact]
@@ -184,7 +203,7 @@ public sealed class ComposeTopologyTests
         Assert.All(compose.ServicesOfRole(ComposeRules.RegionDatabaseRole).Select(s => s.Name).Concat(compose.Keys("volumes")),
             name => Assert.Contains($"`{name}`", readme, StringComparison.Ordinal));
         Assert.All(compose.ServicesOfRole("silo").First().Environment.Keys.Where(k => k.StartsWith("TenantStorage__", StringComparison.Ordinal)
-                || k == ComposeRules.KeyStoreSetting || k == ComposeRules.PlatformBackupsSetting)
+                || k == ComposeRules.KeyStoreSetting || k == ComposeRules.PlatformBackupsSetting || k.StartsWith("Audit__", StringComparison.Ordinal))
             .Select(k => k.Replace("jp-east", "<region>", StringComparison.Ordinal).Replace("jp-west", "<region>", StringComparison.Ordinal)),
             key => Assert.Contains($"`{key}`", readme, StringComparison.Ordinal));
     }

@@ -12,17 +12,33 @@ public sealed class DockerComposeCliTests
     [DockerComposeFact]
     public void DockerComposeConfig_RequiredVariablesSet_IsValid()
     {
-        var (exitCode, output) = DockerComposeFactAttribute.Run(
-            "config", "-q", new Dictionary<string, string> { ["POSTGRES_PASSWORD"] = "test", ["PLATFORM_BOOTSTRAP_KEY"] = "test" });
+        var (exitCode, output) = DockerComposeFactAttribute.Run("config", "-q", new Dictionary<string, string>
+        {
+            ["POSTGRES_PASSWORD"] = "test", ["PLATFORM_BOOTSTRAP_KEY"] = "test", ["GATEWAY_CLIENT_SECRET"] = "test", ["AUDIT_CHECKPOINT_SIGNING_KEY"] = "test",
+        });
         Assert.True(exitCode == 0, output);
     }
 
     [DockerComposeFact]
     public void DockerComposeConfig_PasswordUnset_FailsNamingIt()
     {
-        var (exitCode, output) = DockerComposeFactAttribute.Run("config", "-q", new Dictionary<string, string> { ["PLATFORM_BOOTSTRAP_KEY"] = "test" });
+        var (exitCode, output) = DockerComposeFactAttribute.Run("config", "-q", new Dictionary<string, string>
+        {
+            ["PLATFORM_BOOTSTRAP_KEY"] = "test", ["GATEWAY_CLIENT_SECRET"] = "test", ["AUDIT_CHECKPOINT_SIGNING_KEY"] = "test",
+        });
         Assert.NotEqual(0, exitCode);
         Assert.Contains("POSTGRES_PASSWORD", output, StringComparison.Ordinal);
+    }
+
+    [DockerComposeFact]
+    public void DockerComposeConfig_CheckpointSigningKeyUnset_FailsNamingIt()
+    {
+        var (exitCode, output) = DockerComposeFactAttribute.Run("config", "-q", new Dictionary<string, string>
+        {
+            ["POSTGRES_PASSWORD"] = "test", ["PLATFORM_BOOTSTRAP_KEY"] = "test", ["GATEWAY_CLIENT_SECRET"] = "test",
+        });
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("AUDIT_CHECKPOINT_SIGNING_KEY", output, StringComparison.Ordinal);
     }
 }
 
@@ -84,5 +100,6 @@ public sealed class DockerComposeFactAttribute : FactAttribute
         }
     }
 
-    private static readonly string[] ComposeVariables = ["POSTGRES_PASSWORD", "PLATFORM_BOOTSTRAP_KEY", "POSTGRES_USER"];
+    private static readonly string[] ComposeVariables =
+        ["POSTGRES_PASSWORD", "PLATFORM_BOOTSTRAP_KEY", "POSTGRES_USER", "GATEWAY_CLIENT_SECRET", "AUDIT_CHECKPOINT_SIGNING_KEY", "PUBLIC_BASE_URL"];
 }

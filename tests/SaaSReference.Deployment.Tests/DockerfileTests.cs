@@ -147,7 +147,7 @@ public sealed class DockerfileTests
     /// <summary>
     /// A named volume takes the owner and mode of the image's directory at its first mount: every directory the compose
     /// file mounts into a silo exists in the image, created as root before USER and owned by the non-root user; the key
-    /// store is private to it; nothing is copied into them and no VOLUME makes an anonymous volume of them.
+    /// store and the audit checkpoint log (12.4.2a) are private to it; nothing is copied into them and no VOLUME makes an anonymous volume of them.
     /// </summary>
     [Fact]
     public void Dockerfile_Silo_CreatesTheMountPointsOfItsVolumesForTheNonRootUser()
@@ -163,8 +163,8 @@ public sealed class DockerfileTests
             Assert.True(creating.Index < user.Index, $"{target} is created after USER, not by root for the app user");
             Assert.Matches(@"(-o|--owner[= ]|chown( -R)?)\s*""?\$\{?APP_UID\}?", creating.Arguments);
         });
-        var keyStore = silos[0].Environment[ComposeRules.KeyStoreSetting];
-        Assert.Matches(@"(-m|--mode[= ])\s*0?700\b", dockerfile.Final.All("RUN").Single(r => r.Words.Contains(keyStore)).Arguments);
+        Assert.All(new[] { ComposeRules.KeyStoreSetting, ComposeRules.CheckpointDirectorySetting }.Select(s => silos[0].Environment[s]), directory =>
+            Assert.Matches(@"(-m|--mode[= ])\s*0?700\b", dockerfile.Final.All("RUN").Single(r => r.Words.Contains(directory)).Arguments));
         Assert.DoesNotContain(dockerfile.Instructions, i => i.Keyword == "VOLUME");
         Assert.DoesNotContain(dockerfile.Final.Instructions.Where(i => i.Keyword is "COPY" or "ADD"),
             copy => targets.Any(t => copy.Operands[^1].TrimEnd('/') == t || copy.Operands[^1].StartsWith(t + "/", StringComparison.Ordinal)));

@@ -53,7 +53,10 @@ internal static partial class ComposeRules
             "Orleans__GatewayPort", "Orleans__AdvertisedIP", "Platform__BootstrapKey",
             "Identity__Issuer",
             "TenantStorage__DefaultRegion", KeyStoreSetting, PlatformBackupsSetting,
-            // and, per region, TenantStorage__Regions__{region}__{RegionSettings}
+            // 12.4.2a/b: the checkpoint (and export) signing key and the checkpoint log outside the database.
+            CheckpointSigningKeySetting, CheckpointDirectorySetting,
+            // and, per region, TenantStorage__Regions__{region}__{RegionSettings}; after a key rotation,
+            // Audit__CheckpointPublicKeys__{n}
         ],
         ["identity"] =
         [
@@ -97,7 +100,7 @@ internal static partial class ComposeRules
         from key in service.Environment.Keys
         where !AllowedEnvironment[service.Role].Contains(key)
             && !(service.Role == Gateway && DestinationKey().IsMatch(key))
-            && !(service.Role == "silo" && IsRegionSetting(key))
+            && !(service.Role == "silo" && (IsRegionSetting(key) || IsCheckpointPublicKeySetting(key)))
         select $"{service.Name} sets {key}, which {service.Role} does not read";
 
     /// <summary>The key of one region's setting as an environment variable.</summary>
@@ -297,12 +300,15 @@ internal static partial class ComposeRules
         {
             foreach (var mount in service.Mounts.Where(m => m.IsNamedVolume && siloVolumes.Contains(m.Source!)))
             {
-                yield return $"{service.Name} mounts the silos' volume {mount.Source}; tenants' backups and keys are the silos' alone";
+                yield return $"{service.Name} mounts the silos' volume {mount.Source}; tenants' backups, keys and the audit checkpoint log are the silos' alone";
             }
         }
     }
 
-    /// <summary>A silo's file stores: (what, directory) for each region's backup site, the key store and the platform backups.</summary>
+    /// <summary>
+    /// A silo's file stores: (what, directory) for each region's backup site, the key store, the platform backups and the
+    /// audit checkpoint log (12.4.2a: checkpoints kept outside the database).
+    /// </summary>
     public static IReadOnlyList<(string What, string? Path)> FileStores(ComposeService silo)
     {
         return
@@ -310,6 +316,7 @@ internal static partial class ComposeRules
             .. RegionsNamedIn(silo).Select(r => ($"backup site of region {r}", silo.Environment.GetValueOrDefault(RegionSetting(r, "BackupDirectory")))),
             ("key store", silo.Environment.GetValueOrDefault(KeyStoreSetting)),
             ("platform backups", silo.Environment.GetValueOrDefault(PlatformBackupsSetting)),
+            (CheckpointLogStore, silo.Environment.GetValueOrDefault(CheckpointDirectorySetting)),
         ];
     }
 
@@ -443,13 +450,17 @@ internal static partial class ComposeRules
     /// <summary>
     /// No secret literal: secret-named environment values are exactly a required <c>${VAR:?message}</c>, every
     /// <c>name=value</c> with a secret-like name inside any value starts with one, and secret-named variables
-    /// are never given a default.
+    /// are never given a default. The one exception: a retired audit checkpoint key's public half
+    /// (<c>Audit__CheckpointPublicKeys__{n}</c>) may be a literal when it is one, since it is public.
     /// </summary>
     public static IEnumerable<string> Secrets(ComposeFile compose)
     {
         foreach (var service in compose.Services.Values)
         {
-            foreach (var (key, value) in service.Environment.Where(e => SecretName().IsMatch(e.Key)
+            // A retired checkpoint key's public half may be written out (it is public); a private key pasted there may not.
+            var publicKeys = service.Environment.Where(e => IsCheckpointPublicKeySetting(e.Key) && IsPublicKey(e.Value))
+                .ToDictionary(StringComparer.Ordinal);
+            foreach (var (key, value) in service.Environment.Where(e => SecretName().IsMatch(e.Key) && !publicKeys.ContainsKey(e.Key)
                 && !(NonSecretSettings.Contains(e.Key) && e.Value.StartsWith('/') && !e.Value.Contains('=', StringComparison.Ordinal))))
             {
                 if (!RequiredVariableOnly().IsMatch(value))
@@ -457,7 +468,7 @@ internal static partial class ComposeRules
                     yield return $"{service.Name}: {key} is not a required ${{VAR:?...}} variable";
                 }
             }
-            foreach (var scalar in Yaml.Scalars(service.Node).Select(s => s.Replace("$$", "", StringComparison.Ordinal)))
+            foreach (var scalar in Yaml.Scalars(service.Node).Where(s => !publicKeys.ContainsValue(s)).Select(s => s.Replace("$$", "", StringComparison.Ordinal)))
             {
                 foreach (Match assignment in Assignment().Matches(scalar))
                 {
