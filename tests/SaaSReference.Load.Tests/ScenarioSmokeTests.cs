@@ -26,8 +26,33 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
         var (code, output, report) = await RunAsync("baseline", "--silo", _platform.Url.ToString(), "--rate", "20", "--duration", "1s", "--warmup", "200ms");
         Assert.Equal(0, code);
         Assert.Contains("ratio gateway / silo, p99", output, StringComparison.Ordinal);
+        // A --target deployment without --clustering: the grain leg is not measured, and the run still passes.
+        Assert.Contains("raw grain call from a cluster client: not measured: no --clustering given for the --target deployment", output, StringComparison.Ordinal);
         Assert.Equal(2, report.GetProperty("phases").GetArrayLength());
         Assert.Equal(20, Step(report, 0).GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Baseline_ClusteringDatabaseNotAnswering_GrainLegNotMeasured()
+    {
+        // A loopback port nobody listens on (taken, then released).
+        var port = SaaSReference.LocalInfrastructure.FreePort.Next();
+        var (code, output, report) = await RunAsync("baseline", "--silo", _platform.Url.ToString(), "--rate", "10", "--duration", "1s", "--warmup", "200ms",
+            "--clustering", $"Host=127.0.0.1;Port={port};Username=u;Password=p;Database=d");
+        Assert.True(code == 0, output);
+        Assert.Contains("raw grain call from a cluster client: not measured: the clustering database cannot be read", output, StringComparison.Ordinal);
+        Assert.Equal(2, report.GetProperty("phases").GetArrayLength());
+        Assert.Contains("***", report.GetProperty("command").GetString()!, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password=p", report.GetProperty("command").GetString()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Baseline_ClusteringDatabaseElsewhere_RefusedByTheGuard_NothingSent()
+    {
+        var (code, output, _) = await RunAsync("baseline", "--silo", _platform.Url.ToString(), "--rate", "10", "--duration", "1s", "--warmup", "200ms",
+            "--clustering", "Host=203.0.113.7;Port=5432;Username=u;Password=p;Database=d");
+        Assert.True(code == 0, output);
+        Assert.Contains("raw grain call from a cluster client: not measured: the clustering database's host 203.0.113.7 is neither a loopback address", output, StringComparison.Ordinal);
     }
 
     [Fact]

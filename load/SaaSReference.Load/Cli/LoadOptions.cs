@@ -24,6 +24,10 @@ public sealed class LoadOptions
     public double PlanRps { get; set; } = 10;
     public double MaxP99Ratio { get; set; } = 3;
     public string? ConnectionString { get; set; }
+    /// <summary>--clustering: the Orleans clustering database (connection string) a cluster client connects through (baseline's third leg).</summary>
+    public string? Clustering { get; set; }
+    /// <summary>--cluster-id: the Orleans ClusterId (and ServiceId) of that cluster; default the local stack's.</summary>
+    public string? ClusterId { get; set; }
     public List<(string Id, string Secret)> Clients { get; } = [];
     public List<Threshold> Thresholds { get; } = [];
     public string? ReportsRoot { get; set; }
@@ -65,6 +69,8 @@ public sealed class LoadOptions
                 case "--plan-rps": o.PlanRps = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--max-p99-ratio": o.MaxP99Ratio = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--connection-string": o.ConnectionString = Value(); break;
+                case "--clustering": o.Clustering = Value(); break;
+                case "--cluster-id": o.ClusterId = Value(); break;
                 case "--client": o.Clients.Add(Client(Value())); break;
                 case "--threshold": o.Thresholds.Add(Threshold.Parse(Value())); break;
                 case "--reports": o.ReportsRoot = Value(); break;
@@ -93,7 +99,7 @@ public sealed class LoadOptions
     }
 
     private static Func<string, int, string> Redact(IReadOnlyList<string> args) =>
-        (arg, index) => index > 0 && args[index - 1] is "--operator-key" or "--client" or "--connection-string" ? "***" : arg;
+        (arg, index) => index > 0 && args[index - 1] is "--operator-key" or "--client" or "--connection-string" or "--clustering" ? "***" : arg;
 
     private static Uri Absolute(string text, string name) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : throw new FormatException($"{name} needs an absolute URL.");

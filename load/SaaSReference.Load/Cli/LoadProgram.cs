@@ -107,5 +107,6 @@ public static class LoadProgram
         "options: --target URL  --silo URL  --url URL  --operator-key KEY  --client ID:SECRET (repeatable)",
         "         --duration 30s  --warmup 2s  --rate N  --copies N  --max-requests N  --tenants N  --quiet-tenants N",
         "         --variant kill|stop|identity-kill|postgres-restart (failover)  --plan-rps 10  --max-p99-ratio 3  --connection-string CS  --threshold p99<500 (repeatable)",
+        "         --clustering CS  --cluster-id ID (baseline's grain leg: the Orleans clustering database and cluster id)",
         "         --reports DIR  --secrets FILE  --no-start-stack  --plain  --port N  --delay 5ms (serve)");
 }

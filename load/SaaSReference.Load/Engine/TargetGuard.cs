@@ -20,8 +20,15 @@ public sealed class TargetGuard(IEnumerable<string> explicitHosts)
         {
             return false;
         }
-        var host = uri.Host.Trim('[', ']');
-        return _explicit.Contains(host) || IsLoopback(host);
+        return AllowsHost(uri.Host);
+    }
+
+    /// <summary>Whether traffic may go to <paramref name="host"/> (a name or address, not a URL): the Orleans client's and Npgsql's endpoints.</summary>
+    public bool AllowsHost(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var name = host.Trim('[', ']');
+        return _explicit.Contains(name) || IsLoopback(name);
     }
 
     public void Check(Uri uri)

@@ -101,7 +101,8 @@ public static class SiloExtensions
             // naming the grain's tenant, so the database calls under it do too.
             silo.AddActivityPropagation();
             silo.AddIncomingGrainCallFilter<Telemetry.TenantTraceCallFilter>();
-            silo.AddIncomingGrainCallFilter<SaaSReference.Grains.Audit.AuditCallFilter>(); // 12.4.3a/b: before quotas, so refusals are recorded
+            // 12.4.3a/b: before quotas, so refusals are recorded; Audit:RecordGrainCalls = false (benchmark only) writes a critical record instead.
+            UnrecordedGrainCallsNotice.AddGrainCallAuditing(silo, builder.Configuration);
             // 12.1.3a-c: every call to a tenant's grains passes its quotas first, in one place.
             silo.AddIncomingGrainCallFilter<TenantQuotaCallFilter>();
             // 9.4.4b, 6.3.2 j: the Orleans dashboard for operators (Dashboard:Enabled, docs/dashboard.md); its call profiler
