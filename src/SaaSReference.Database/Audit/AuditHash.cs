@@ -23,25 +23,31 @@ public static class AuditHash
     {
         ArgumentNullException.ThrowIfNull(prevHash);
         ArgumentNullException.ThrowIfNull(fields);
-        using var buffer = new MemoryStream();
-        buffer.Write(prevHash);
-        Write(buffer, Tag);
-        Write(buffer, chain);
-        Write(buffer, seq.ToString(CultureInfo.InvariantCulture));
-        Write(buffer, at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
-        Write(buffer, type);
-        Write(buffer, severity);
-        Write(buffer, actor);
-        Write(buffer, tenantId);
-        Write(buffer, target);
-        Write(buffer, outcome);
-        Write(buffer, fields.Count.ToString(CultureInfo.InvariantCulture));
-        foreach (var (key, value) in fields.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        // One incremental hash over small stack buffers: no stream or byte array per field (it runs for every record).
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(prevHash);
+        Write(hash, Tag);
+        Write(hash, chain);
+        Span<char> number = stackalloc char[20];
+        Write(hash, seq.TryFormat(number, out var written, provider: CultureInfo.InvariantCulture) ? number[..written] : seq.ToString(CultureInfo.InvariantCulture));
+        Span<char> time = stackalloc char[32];
+        Write(hash, at.UtcDateTime.TryFormat(time, out written, TimeFormat, CultureInfo.InvariantCulture) ? time[..written] : at.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
+        Write(hash, type);
+        Write(hash, severity);
+        Write(hash, actor);
+        Write(hash, tenantId);
+        Write(hash, target);
+        Write(hash, outcome);
+        Write(hash, fields.Count.TryFormat(number, out written, provider: CultureInfo.InvariantCulture) ? number[..written] : fields.Count.ToString(CultureInfo.InvariantCulture));
+        IEnumerable<KeyValuePair<string, string>> ordered = fields is SortedDictionary<string, string> sorted && sorted.Comparer == StringComparer.Ordinal
+            ? sorted
+            : fields.OrderBy(pair => pair.Key, StringComparer.Ordinal);
+        foreach (var (key, value) in ordered)
         {
-            Write(buffer, key);
-            Write(buffer, value);
+            Write(hash, key);
+            Write(hash, value);
         }
-        return SHA256.HashData(buffer.ToArray());
+        return hash.GetHashAndReset();
     }
 
     public static byte[] Compute(AuditRecord record)
@@ -51,18 +57,28 @@ public static class AuditHash
             record.TenantId, record.Target, record.Outcome, record.Fields);
     }
 
-    private static void Write(MemoryStream buffer, string? value)
+    private static void Write(IncrementalHash hash, string? value)
     {
         if (value is null)
         {
-            buffer.WriteByte(0xFF);
+            hash.AppendData([0xFF]);
             return;
         }
-        var bytes = Encoding.UTF8.GetBytes(value);
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
-        buffer.WriteByte(0x00);
-        buffer.Write(length);
-        buffer.Write(bytes);
+        Write(hash, value.AsSpan());
+    }
+
+    private static void Write(IncrementalHash hash, ReadOnlySpan<char> value)
+    {
+        var length = Encoding.UTF8.GetByteCount(value);
+        var rented = length <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(length + 5);
+        Span<byte> buffer = rented ?? stackalloc byte[517];
+        buffer[0] = 0x00;
+        BinaryPrimitives.WriteInt32BigEndian(buffer[1..5], length);
+        Encoding.UTF8.GetBytes(value, buffer[5..]);
+        hash.AppendData(buffer[..(length + 5)]);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }

@@ -70,24 +70,30 @@ public sealed class AuditCallFilter(IAuditTrail trail) : IIncomingGrainCallFilte
         }
     }
 
+    /// <summary>The rule's answer per grain class and method, worked out once (it runs on every grain call).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type Grain, MethodInfo Method), AuditEventType?> Classes = new();
+
     /// <summary>The event type a call is recorded as, or null when it is not recorded.</summary>
     public static AuditEventType? Classify(IIncomingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var method = context.InterfaceMethod;
-        if (method is null)
+        if (method is null || context.TargetContext?.GrainInstance is not { } grain)
         {
             return null;
         }
-        return context.TargetContext?.GrainInstance switch
-        {
-            ITenantGrain when !MeteringPrefixes.Any(p => method.Name.StartsWith(p, StringComparison.Ordinal)) => AuditEventTypes.GrainPrivilegedCall,
-            ITenantScopedGrain when !method.Name.StartsWith("Get", StringComparison.Ordinal)
-                && !method.Name.StartsWith("List", StringComparison.Ordinal)
-                && method.GetCustomAttribute<AllowedWhenFrozenAttribute>() is null => AuditEventTypes.GrainStateChanged,
-            _ => null,
-        };
+        return Classes.GetOrAdd((grain.GetType(), method), static key => Classify(key.Grain, key.Method));
     }
+
+    private static AuditEventType? Classify(Type grain, MethodInfo method) =>
+        typeof(ITenantGrain).IsAssignableFrom(grain) && !MeteringPrefixes.Any(p => method.Name.StartsWith(p, StringComparison.Ordinal))
+            ? AuditEventTypes.GrainPrivilegedCall
+            : typeof(ITenantScopedGrain).IsAssignableFrom(grain)
+                && !method.Name.StartsWith("Get", StringComparison.Ordinal)
+                && !method.Name.StartsWith("List", StringComparison.Ordinal)
+                && method.GetCustomAttribute<AllowedWhenFrozenAttribute>() is null
+                ? AuditEventTypes.GrainStateChanged
+                : null;
 
     /// <summary>The tenant a grain call concerns (a tenant-scoped grain's, or a tenant grain's own id), or null.</summary>
     public static string? TenantOf(IIncomingGrainCallContext context)
