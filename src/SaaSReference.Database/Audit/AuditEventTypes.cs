@@ -56,6 +56,16 @@ public static class AuditEventTypes
         "Requests of a frozen (403) or terminated (410) tenant refused at the gateway on one path template in one window, counted.",
         ["status", "path", "count", "windowStart", "windowSeconds"]);
 
+    // 9.1.2a, 12.4.3a: the browser sessions the gateway holds (authentication outcomes at the gateway; the sign-in itself,
+    // password and MFA, is the identity service's record).
+    public static readonly AuditEventType GatewaySessionStarted = new("gateway.session-started", "gateway", AuditSeverity.Info, false,
+        "The gateway established a browser session after a completed sign-in (authorization code flow).", ["client", "amr"]);
+    public static readonly AuditEventType GatewaySessionFailed = new("gateway.session-failed", "gateway", AuditSeverity.Warning, false,
+        "A sign-in came back to the gateway failed or refused (bad state, denied, error from the identity service): no session.",
+        ["client", "reason"]);
+    public static readonly AuditEventType GatewaySessionEnded = new("gateway.session-ended", "gateway", AuditSeverity.Info, false,
+        "A browser session ended: signed out, or its renewal refused by the identity service.", ["client", "reason"]);
+
     // 8.1.5, 10.1.2b, 12.3.1, 16.1.7, 18.1.3: the life of a tenant's entrusted data; every act committed before it is answered.
     private static AuditEventType TenantData(string name, AuditSeverity severity, string description) =>
         new("tenant-data." + name, "silo", severity, true, description, ["details"]);
@@ -108,7 +118,7 @@ public static class AuditEventTypes
         Identity("token.revoked", AuditSeverity.Notice), Identity("user.created", AuditSeverity.Notice),
         Identity("tenant.policy-changed", AuditSeverity.Notice), Identity("sign-in.tenant-suspended", AuditSeverity.Warning),
         Identity("token.tenant-suspended", AuditSeverity.Warning), Identity("tenant.quota-exceeded", AuditSeverity.Warning),
-        IdentityOther, GatewayDenied, GatewayFrozenRefused,
+        IdentityOther, GatewayDenied, GatewayFrozenRefused, GatewaySessionStarted, GatewaySessionFailed, GatewaySessionEnded,
         ChangeRequest("requested", AuditSeverity.Notice, "An operator asked for a privileged change (unfreeze, plan, overrides, configuration)."),
         ChangeRequest("approved", AuditSeverity.Notice, "A second person approved a change request, and it was applied."),
         ChangeRequest("rejected", AuditSeverity.Notice, "A second person rejected a change request."),

@@ -46,7 +46,7 @@ public static class SessionApi
     /// Ends the session here (the stored ticket is deleted at once, so the cookie is worthless even if kept) and
     /// then at the identity service: the answer redirects to its end-session endpoint.
     /// </summary>
-    public static IResult Logout(HttpRequest request)
+    public static async Task<IResult> Logout(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         // Otherwise any site could sign a user out with a plain form post (the session cookie is Lax, a form post
@@ -55,6 +55,11 @@ public static class SessionApi
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Missing CSRF header",
                 detail: $"Sign-out must carry the header {SessionDefaults.CsrfHeader}: 1.");
+        }
+        // 9.1.2a, 12.4.3a: the session's end, recorded with its user (the cookie read here: no default scheme runs on this path).
+        if (await request.HttpContext.AuthenticateAsync(SessionDefaults.CookieScheme) is { Succeeded: true } session)
+        {
+            await Audit.SessionAudit.EndedAsync(request.HttpContext, session.Principal, "signed out");
         }
         // OpenID Connect first: it reads the id token (the end-session hint) from the session before it is gone.
         return TypedResults.SignOut(new AuthenticationProperties { RedirectUri = "/" },

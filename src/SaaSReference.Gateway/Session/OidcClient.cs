@@ -55,13 +55,18 @@ internal static class OidcClient
         options.NonceCookie.SameSite = SameSiteMode.Lax;
         options.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
 
-        options.Events.OnTokenValidated = AddClaimsFromAccessToken;
-        options.Events.OnRemoteFailure = context =>
+        options.Events.OnTokenValidated = async context =>
+        {
+            await AddClaimsFromAccessToken(context);
+            // 9.1.2a, 12.4.3a: the session this sign-in opens, in the audit trail.
+            await Audit.SessionAudit.StartedAsync(context.HttpContext, context.Principal);
+        };
+        options.Events.OnRemoteFailure = async context =>
         {
             // A failed or refused sign-in is a 401 problem, not an exception page (status code pages write it).
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.HandleResponse();
-            return Task.CompletedTask;
+            await Audit.SessionAudit.FailedAsync(context.HttpContext, context.Failure);
         };
     }
 

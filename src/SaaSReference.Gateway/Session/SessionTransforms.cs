@@ -59,6 +59,7 @@ internal static class SessionTransforms
                 break;
             default:
                 // The session row is already gone; the cookie goes too.
+                await Audit.SessionAudit.EndedAsync(http, session.Principal, "renewal refused by the identity service");
                 await http.SignOutAsync(SessionDefaults.CookieScheme);
                 await WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "Session ended", "Sign in again.");
                 break;
