@@ -10,7 +10,7 @@ namespace SaaSReference.Silo.Tests;
 /// The silo host in-process (a one-silo Orleans cluster over a real, throwaway PostgreSQL) with its HTTP API
 /// on an in-memory server.
 /// </summary>
-public sealed class SiloApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+public class SiloApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string OperatorKey = "test-operator-key-0123456789";
     private readonly PostgresFixture _postgres = new();
@@ -25,6 +25,9 @@ public sealed class SiloApiFactory : WebApplicationFactory<Program>, IAsyncLifet
 
     public string ConnectionString => _connectionString ?? throw new InvalidOperationException("Not started.");
 
+    /// <summary>Settings a test class needs on top of the defaults (configuration keys with ':').</summary>
+    protected virtual IReadOnlyDictionary<string, string> ExtraSettings { get; } = new Dictionary<string, string>();
+
     public async Task InitializeAsync()
     {
         await _postgres.InitializeAsync();
@@ -38,6 +41,10 @@ public sealed class SiloApiFactory : WebApplicationFactory<Program>, IAsyncLifet
         builder.UseEnvironment("Production");
         builder.UseSetting("ConnectionStrings:platform", ConnectionString);
         foreach (var (key, value) in _regions!)
+        {
+            builder.UseSetting(key, value);
+        }
+        foreach (var (key, value) in ExtraSettings)
         {
             builder.UseSetting(key, value);
         }

@@ -3,16 +3,25 @@ using System.Text.Json;
 namespace SaaSReference.Database.Audit;
 
 /// <summary>
-/// A signed checkpoint as one JSON object, the same in a signed export and in the checkpoint log outside the database:
+/// A signed checkpoint as one JSON object, the same in a signed export, the checkpoint log outside the database and the
+/// evidence package:
 /// <c>{"kind":"checkpoint","chain","seq","hash" (hex),"signedAt","keyId","signature" (base64)}</c>.
 /// </summary>
 public static class AuditCheckpointJson
 {
+    /// <summary>The properties with <c>"kind":"checkpoint"</c> first (export lines, the checkpoint log).</summary>
     public static void Write(Utf8JsonWriter json, AuditCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(json);
-        ArgumentNullException.ThrowIfNull(checkpoint);
         json.WriteString("kind", "checkpoint");
+        WriteProperties(json, checkpoint);
+    }
+
+    /// <summary>The checkpoint's properties alone (the evidence package's list of checkpoints).</summary>
+    public static void WriteProperties(Utf8JsonWriter json, AuditCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(checkpoint);
         json.WriteString("chain", checkpoint.Chain);
         json.WriteNumber("seq", checkpoint.Seq);
         json.WriteString("hash", Convert.ToHexStringLower(checkpoint.Hash));

@@ -1,13 +1,8 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using SaaSReference.Database.Audit;
-using SaaSReference.LocalInfrastructure;
 using SaaSReference.Silo.Audit;
-using SaaSReference.Testing;
 
 namespace SaaSReference.Silo.Tests.Audit;
 
@@ -68,47 +63,7 @@ public sealed class GrainCallsUnrecordedTests(UnrecordedSiloFactory factory) : I
 }
 
 /// <summary>The silo in-process over a throwaway PostgreSQL, started with <c>Audit:RecordGrainCalls</c> = false.</summary>
-public sealed class UnrecordedSiloFactory : WebApplicationFactory<Program>, IAsyncLifetime
+public sealed class UnrecordedSiloFactory : SiloApiFactory
 {
-    public const string OperatorKey = "unrecorded-operator-key-0123456789";
-    private readonly PostgresFixture _postgres = new();
-    private string? _connectionString;
-    private Dictionary<string, string>? _regions;
-
-    public async Task InitializeAsync()
-    {
-        await _postgres.InitializeAsync();
-        _regions = await _postgres.CreateRegionSettingsAsync();
-        _connectionString = await _postgres.CreateDatabaseAsync("unrecorded");
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        var clusterId = "unrec-" + Guid.NewGuid().ToString("N")[..8];
-        builder.UseEnvironment("Production");
-        builder.UseSetting("ConnectionStrings:platform", _connectionString);
-        foreach (var (key, value) in _regions!)
-        {
-            builder.UseSetting(key, value);
-        }
-        builder.UseSetting("Audit:RecordGrainCalls", "false");
-        builder.UseSetting("Platform:BootstrapKey", OperatorKey);
-        builder.UseSetting("Orleans:ClusterId", clusterId);
-        builder.UseSetting("Orleans:ServiceId", clusterId);
-        builder.UseSetting("Orleans:SiloPort", FreePort.Next().ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Orleans:GatewayPort", FreePort.Next().ToString(CultureInfo.InvariantCulture));
-    }
-
-    public HttpClient CreateOperatorClient()
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Add("X-Operator-Key", OperatorKey);
-        return client;
-    }
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await DisposeAsync();
-        await _postgres.DisposeAsync();
-    }
+    protected override IReadOnlyDictionary<string, string> ExtraSettings { get; } = new Dictionary<string, string> { ["Audit:RecordGrainCalls"] = "false" };
 }

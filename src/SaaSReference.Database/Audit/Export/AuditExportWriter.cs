@@ -60,30 +60,7 @@ public sealed class AuditExportWriter(Stream output, AuditCheckpointKeys keys) :
         return WriteLineAsync(json =>
         {
             json.WriteString("kind", "record");
-            json.WriteString("chain", record.Chain);
-            json.WriteNumber("seq", record.Seq);
-            json.WriteString("at", AuditExportFormat.Time(record.At));
-            json.WriteString("type", record.Type);
-            json.WriteString("severity", record.Severity);
-            json.WriteString("actor", record.Actor);
-            if (record.TenantId is null)
-            {
-                json.WriteNull("tenantId");
-            }
-            else
-            {
-                json.WriteString("tenantId", record.TenantId);
-            }
-            json.WriteString("target", record.Target);
-            json.WriteString("outcome", record.Outcome);
-            json.WriteStartObject("fields");
-            foreach (var (key, value) in record.Fields.OrderBy(pair => pair.Key, StringComparer.Ordinal))
-            {
-                json.WriteString(key, value);
-            }
-            json.WriteEndObject();
-            json.WriteString("prevHash", Convert.ToHexStringLower(record.PrevHash));
-            json.WriteString("hash", Convert.ToHexStringLower(record.Hash));
+            AuditRecordJson.WriteProperties(json, record);
         }, cancellationToken);
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SaaSReference.Database.Audit;
@@ -130,41 +129,17 @@ public sealed class TenantEvidenceAuditWriter(AuditStore store, AuditCheckpointK
         return found;
     }
 
-    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString(AuditHash.TimeFormat, CultureInfo.InvariantCulture);
-
     private static void WriteRecord(Utf8JsonWriter writer, AuditRecord record)
     {
         writer.WriteStartObject();
-        writer.WriteString("chain", record.Chain);
-        writer.WriteNumber("seq", record.Seq);
-        // Exactly the text the hash covers (docs/audit.md): microseconds, UTC.
-        writer.WriteString("at", Time(record.At));
-        writer.WriteString("type", record.Type);
-        writer.WriteString("severity", record.Severity);
-        writer.WriteString("actor", record.Actor);
-        writer.WriteString("tenantId", record.TenantId);
-        writer.WriteString("target", record.Target);
-        writer.WriteString("outcome", record.Outcome);
-        writer.WriteStartObject("fields");
-        foreach (var (key, value) in record.Fields.OrderBy(pair => pair.Key, StringComparer.Ordinal))
-        {
-            writer.WriteString(key, value);
-        }
-        writer.WriteEndObject();
-        writer.WriteString("prevHash", Convert.ToHexStringLower(record.PrevHash));
-        writer.WriteString("hash", Convert.ToHexStringLower(record.Hash));
+        AuditRecordJson.WriteProperties(writer, record);
         writer.WriteEndObject();
     }
 
     private static void WriteCheckpoint(Utf8JsonWriter writer, AuditCheckpoint checkpoint)
     {
         writer.WriteStartObject();
-        writer.WriteString("chain", checkpoint.Chain);
-        writer.WriteNumber("seq", checkpoint.Seq);
-        writer.WriteString("hash", Convert.ToHexStringLower(checkpoint.Hash));
-        writer.WriteString("signedAt", Time(checkpoint.SignedAt));
-        writer.WriteString("keyId", checkpoint.KeyId);
-        writer.WriteString("signature", Convert.ToBase64String(checkpoint.Signature));
+        AuditCheckpointJson.WriteProperties(writer, checkpoint);
         writer.WriteEndObject();
     }
 
