@@ -77,18 +77,29 @@ public sealed partial class ClusterExceptionHandler(IProblemDetailsService probl
         });
     }
 
-    /// <summary>A transient database failure anywhere in the exception's chain (an Orleans wrapper around it included).</summary>
-    private static bool IsDatabaseUnavailable(Exception exception)
+    /// <summary>
+    /// A transient database failure anywhere in the exception's chain (an Orleans wrapper around it included): a connection
+    /// that failed, or the server refusing connections while it shuts down or starts up (SQLSTATE class 08, 57P01-57P03,
+    /// 53300). A <see cref="Npgsql.PostgresException"/> that crossed a grain call arrives without its SQLSTATE property
+    /// (Orleans copies type, message and stack), so its message, which begins with the SQLSTATE, is read too.
+    /// </summary>
+    public static bool IsDatabaseUnavailable(Exception exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            if (current is Npgsql.NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException)
+            if (current is Npgsql.NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException
+                || (current is Npgsql.PostgresException postgres && (IsUnavailableState(postgres.SqlState) || IsUnavailableState(StateOf(postgres.Message)))))
             {
                 return true;
             }
         }
         return false;
     }
+
+    private static bool IsUnavailableState(string? state) =>
+        state is { Length: 5 } && (state.StartsWith("08", StringComparison.Ordinal) || state is "57P01" or "57P02" or "57P03" or "53300");
+
+    private static string? StateOf(string message) => message.Length > 6 && message[5] == ':' ? message[..5] : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Answered 503 after {ExceptionType}: {Message}")]
     private static partial void LogClusterUnavailable(ILogger logger, string exceptionType, string message);
