@@ -18,8 +18,12 @@ public sealed class LoadOptions
     public long? MaxRequests { get; set; }
     /// <summary>--tenants: tenants to provision (tenants, default 1,000) or to spread the load over (failover, default 4).</summary>
     public int? Tenants { get; set; }
-    /// <summary>--variant: the failover fault (kill, stop, identity-kill, postgres-restart; default kill).</summary>
+    /// <summary>--variant: the failover fault (kill, stop, identity-kill, postgres-restart; default kill); signin's kind (machine, the default, or mfa).</summary>
     public string? Variant { get; set; }
+    /// <summary>--users: people seeded for signin's MFA variant (default 200).</summary>
+    public int? Users { get; set; }
+    /// <summary>--identities: identity instances of signin's MFA variant's own stack (1 or 2, default 1).</summary>
+    public int? Identities { get; set; }
     public int QuietTenants { get; set; } = 3;
     public double PlanRps { get; set; } = 10;
     public double MaxP99Ratio { get; set; } = 3;
@@ -65,6 +69,8 @@ public sealed class LoadOptions
                 case "--max-requests": o.MaxRequests = Positive(Value(), name); break;
                 case "--tenants": o.Tenants = Positive(Value(), name); break;
                 case "--variant": o.Variant = Value().ToLowerInvariant(); break;
+                case "--users": o.Users = Positive(Value(), name); break;
+                case "--identities": o.Identities = Positive(Value(), name); break;
                 case "--quiet-tenants": o.QuietTenants = Positive(Value(), name); break;
                 case "--plan-rps": o.PlanRps = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--max-p99-ratio": o.MaxP99Ratio = double.Parse(Value(), CultureInfo.InvariantCulture); break;

@@ -68,7 +68,7 @@ public static class LoadProgram
         await using var stack = new LocalStack();
         PlatformSecrets? secrets = null;
         // A scenario that starts its own stack (failover) only talks to the loopback ports it opened.
-        var ownStack = scenario is IOwnStackScenario;
+        var ownStack = scenario is IOwnStackScenario own && own.OwnsStack(options);
         if (ownStack && (options.Target is not null || options.Url is not null))
         {
             throw new InvalidOperationException($"{scenario.Name} starts its own stack on loopback (it must own the processes it kills): --target and --url do not apply.");
@@ -106,7 +106,8 @@ public static class LoadProgram
         "scenarios: " + string.Join(", ", ScenarioCatalog.All.Select(s => s.Name)) + ", serve (loopback endpoint for crosscheck.sh)",
         "options: --target URL  --silo URL  --url URL  --operator-key KEY  --client ID:SECRET (repeatable)",
         "         --duration 30s  --warmup 2s  --rate N  --copies N  --max-requests N  --tenants N  --quiet-tenants N",
-        "         --variant kill|stop|identity-kill|postgres-restart (failover)  --plan-rps 10  --max-p99-ratio 3  --connection-string CS  --threshold p99<500 (repeatable)",
+        "         --variant kill|stop|identity-kill|postgres-restart (failover), machine|mfa (signin)  --users N  --identities 1|2 (signin mfa)",
+        "         --plan-rps 10  --max-p99-ratio 3  --connection-string CS  --threshold p99<500 (repeatable)",
         "         --clustering CS  --cluster-id ID (baseline's grain leg: the Orleans clustering database and cluster id)",
         "         --reports DIR  --secrets FILE  --no-start-stack  --plain  --port N  --delay 5ms (serve)");
 }

@@ -43,6 +43,25 @@ public sealed class ScenarioEnvironment(LoadOptions options, Uri gateway, Platfo
         return client;
     }
 
+    /// <summary>
+    /// A client for browser-like flows: redirects are not followed and cookies are not kept by the handler (each
+    /// simulated browser keeps its own jar, <see cref="Browser.BrowserSession"/>), connections are pooled.
+    /// </summary>
+    public HttpClient CreateBrowserClient(Uri baseAddress, TimeSpan? timeout = null)
+    {
+        Guard.Check(baseAddress);
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 1024,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AllowAutoRedirect = false,
+            UseCookies = false,
+        };
+        var client = new HttpClient(new GuardedHandler(Guard, handler)) { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        _clients.Add(client);
+        return client;
+    }
+
     public static string Machine() => string.Create(CultureInfo.InvariantCulture,
         $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 

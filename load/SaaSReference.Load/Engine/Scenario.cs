@@ -16,6 +16,14 @@ public sealed record Scenario(string Name, IReadOnlyList<Step> Steps, IReadOnlyL
     /// <summary>Open model only: iterations due while this many are still running are failed without being sent.</summary>
     public int MaxInFlight { get; init; } = 5_000;
 
+    /// <summary>
+    /// Closed model only: runs before each iteration's clock starts and waits, unmeasured, for what the iteration needs
+    /// (signin's MFA variant: a user free to sign in in the current TOTP step). It gets the time left in the segment and
+    /// returns what the iteration is given (<see cref="StepContext.Admitted"/>; disposed after the iteration when it is
+    /// <see cref="IDisposable"/>), or null when nothing can be admitted in that time: that copy then stops.
+    /// </summary>
+    public Func<TimeSpan, CancellationToken, Task<object?>>? Admission { get; init; }
+
     public TimeSpan Duration => Simulations.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.During);
 
     public static Scenario Create(string name, LoadSimulation simulation, params Step[] steps) => new(name, steps, [simulation]);

@@ -25,6 +25,10 @@ internal sealed class ScenarioExecution(Scenario scenario, long origin, Cancella
 
     public async Task RunAsync(IReadOnlyList<LoadSimulation> simulations, TimeSpan drain)
     {
+        if (Scenario.Admission is not null && simulations.Any(s => s is Inject or RampingInject))
+        {
+            throw new InvalidOperationException($"Scenario {Scenario.Name}: an admission applies to the closed model only.");
+        }
         var token = cancellationToken;
         double rate = 0;
         var copies = 0;
@@ -123,18 +127,39 @@ internal sealed class ScenarioExecution(Scenario scenario, long origin, Cancella
                     await Task.Delay(10, CancellationToken.None);
                     continue;
                 }
+                object? admitted = null;
+                if (Scenario.Admission is { } admission)
+                {
+                    try
+                    {
+                        admitted = await admission(TimeSpan.FromSeconds((double)(end - now) / Stopwatch.Frequency), token);
+                    }
+                    catch (OperationCanceledException) when (token.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                    if (admitted is null)
+                    {
+                        // Nothing this iteration needs can be had before the segment ends: this copy is done.
+                        return;
+                    }
+                    // The wait for admission is not the system's latency: the clock starts now.
+                    now = Stopwatch.GetTimestamp();
+                }
                 if (TryStart() is not { } number)
                 {
+                    (admitted as IDisposable)?.Dispose();
                     return;
                 }
                 Interlocked.Increment(ref _inFlight);
                 try
                 {
-                    await IterationAsync(now, number, token);
+                    await IterationAsync(now, number, token, admitted);
                 }
                 finally
                 {
                     Interlocked.Decrement(ref _inFlight);
+                    (admitted as IDisposable)?.Dispose();
                 }
             }
         }, CancellationToken.None));
@@ -157,9 +182,9 @@ internal sealed class ScenarioExecution(Scenario scenario, long origin, Cancella
         return number - 1;
     }
 
-    private async Task IterationAsync(long start, long iteration, CancellationToken token)
+    private async Task IterationAsync(long start, long iteration, CancellationToken token, object? admitted = null)
     {
-        var context = new StepContext(Scenario.Name, iteration, token);
+        var context = new StepContext(Scenario.Name, iteration, token) { Admitted = admitted };
         foreach (var step in Scenario.Steps)
         {
             StepResult result;

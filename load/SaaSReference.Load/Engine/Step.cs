@@ -13,6 +13,9 @@ public sealed class StepContext(string scenario, long iteration, CancellationTok
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
+    /// <summary>What the scenario's <see cref="Scenario.Admission"/> gave this iteration (null without one).</summary>
+    public object? Admitted { get; init; }
+
     /// <summary>Values passed from one step to the next within an iteration.</summary>
     public Dictionary<string, object?> Items { get; } = [];
 }

@@ -362,4 +362,8 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
 }
 
 /// <summary>A scenario that starts (and owns) its own platform instead of using --target or the local stack.</summary>
-public interface IOwnStackScenario;
+public interface IOwnStackScenario
+{
+    /// <summary>Whether this run (its options: e.g. signin only with --variant mfa) starts its own stack.</summary>
+    bool OwnsStack(LoadOptions options) => true;
+}

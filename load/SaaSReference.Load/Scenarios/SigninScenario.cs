@@ -6,20 +6,35 @@ using SaaSReference.Load.Stats;
 namespace SaaSReference.Load.Scenarios;
 
 /// <summary>
-/// `signin`: token issuance for machine clients (client_credentials, scope api) through the gateway's
-/// /identity/connect/token, closed model. Token requests are charged to the gateway's per-address bucket
-/// (100/s by default), so refusals (429) above that are the gateway working, and are counted apart.
-/// Users with MFA are not covered yet (load/README.md).
+/// `signin`, two variants (`--variant`). `machine` (the default): token issuance for machine clients
+/// (client_credentials, scope api) through the gateway's /identity/connect/token, closed model, against --target or the
+/// local stack. Token requests are charged to the gateway's per-address bucket (100/s by default), so refusals (429)
+/// above that are the gateway working, and are counted apart. `mfa`: people signing in with password and TOTP through
+/// the gateway as a browser does, on a throwaway stack of its own (<see cref="MfaSigninScenario"/>).
 /// </summary>
-public sealed class SigninScenario : ILoadScenario
+public sealed class SigninScenario : ILoadScenario, IOwnStackScenario
 {
+    public static IReadOnlyList<string> Variants { get; } = ["machine", "mfa"];
+
     public string Name => "signin";
 
-    public string Description => "token issuance throughput for machine clients";
+    public string Description => "token issuance for machine clients; --variant mfa: people signing in with password + TOTP on an own stack";
 
-    public async Task<RunReport> RunAsync(ScenarioEnvironment environment, CancellationToken cancellationToken)
+    public bool OwnsStack(LoadOptions options) => (options?.Variant ?? "machine") != "machine";
+
+    public Task<RunReport> RunAsync(ScenarioEnvironment environment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(environment);
+        return (environment.Options.Variant ?? "machine") switch
+        {
+            "machine" => RunMachineClientsAsync(environment, cancellationToken),
+            "mfa" => MfaSigninScenario.RunAsync(environment, cancellationToken),
+            var other => throw new InvalidOperationException($"Unknown signin variant '{other}' ({string.Join(", ", Variants)})."),
+        };
+    }
+
+    private async Task<RunReport> RunMachineClientsAsync(ScenarioEnvironment environment, CancellationToken cancellationToken)
+    {
         var options = environment.Options;
         var clients = environment.MachineClients;
         if (clients.Count == 0)
@@ -45,9 +60,8 @@ public sealed class SigninScenario : ILoadScenario
             new("tokens issued per second", Format.Rate(step.OkRps)),
             new("token p50 / p99 ms", $"{Format.Ms(step.P50Ms)} / {Format.Ms(step.P99Ms)}"),
             new("refused by the gateway (429)", Format.N(refused)),
-            new("users with MFA", "not measured yet"),
         };
         return ScenarioCatalog.Report(environment, Name, started, [phase], summary, [],
-            "Sign-in of users with MFA (password + TOTP through the authorization code flow) is not implemented yet.");
+            "People signing in with password and TOTP: `signin --variant mfa` (its own stack).");
     }
 }
