@@ -41,9 +41,14 @@ public sealed class PrivilegedUseReview(NpgsqlDataSource dataSource, IOptions<Pr
 
     private const int EvidencePerFinding = 10;
 
-    /// <summary>Actors that are the platform itself or an unauthenticated caller, not a person: never "at unusual hours".</summary>
+    /// <summary>
+    /// Actors that are the platform itself (timers and reminders, the daily backup pass, the abuse policy) or an
+    /// unauthenticated caller, not a person: their acts are not a person's privileged use, and a backup at 03:00 is not
+    /// "at unusual hours".
+    /// </summary>
     private const string Person =
-        "actor NOT IN ('system', 'platform', 'anonymous', 'unknown') AND actor NOT LIKE 'client:%' AND actor NOT LIKE 'tenant:%' AND actor NOT LIKE 'gateway:%'";
+        "actor NOT IN ('system', 'platform', 'anonymous', 'unknown', '" + TenantData.Backups.TenantBackupScheduler.Actor + "', 'abuse-policy')"
+        + " AND actor NOT LIKE 'client:%' AND actor NOT LIKE 'tenant:%' AND actor NOT LIKE 'gateway:%'";
 
     private const string OutsideHours =
         "((@weekends AND extract(isodow FROM at AT TIME ZONE @tz) > 5) OR extract(hour FROM at AT TIME ZONE @tz) < @start OR extract(hour FROM at AT TIME ZONE @tz) >= @end)";
