@@ -61,10 +61,9 @@ public sealed class AuditOverheadScenario : ILoadScenario, IOwnStackScenario
         var started = DateTimeOffset.UtcNow;
 
         output.WriteLine("audit-overhead: starting a throwaway PostgreSQL on loopback ...");
-        var root = Path.Combine(Path.GetTempPath(), $"saasref-load-pg-{Guid.NewGuid():N}");
-        await using var postgres = await PostgresServer.StartAsync(
-            new PostgresServerOptions { RootDirectory = root, Durable = false, DeleteOnStop = true }, cancellationToken);
-        var settings = await LocalRegions.EnsureAsync(postgres, "audit", Path.Combine(root, "data"), cancellationToken);
+        await using var database = await ThrowawayDatabase.StartAsync("audit", cancellationToken);
+        var postgres = database.Server;
+        var settings = database.Settings;
         // Nothing in the background but the calls measured: no daily backup pass at start.
         settings["TenantBackups:ScheduleEnabled"] = "false";
         // The load generator shares the 2 cores with the silo: Orleans' CPU load shedding would refuse the client's calls and

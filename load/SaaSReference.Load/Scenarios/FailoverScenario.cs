@@ -51,7 +51,7 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
         var started = DateTimeOffset.UtcNow;
 
         output.WriteLine("failover: starting a throwaway PostgreSQL on loopback ...");
-        var root = Path.Combine(Path.GetTempPath(), $"saasref-load-pg-{Guid.NewGuid():N}");
+        var root = Path.Combine(Path.GetTempPath(), $"{ThrowawayDatabase.DirectoryPrefix}{Guid.NewGuid():N}");
         var pgOptions = new PostgresServerOptions { RootDirectory = root, Durable = false, DeleteOnStop = variant != "postgres-restart" };
         var postgres = await PostgresServer.StartAsync(pgOptions, cancellationToken);
         pgOptions = pgOptions with { Port = postgres.Port };
@@ -330,7 +330,7 @@ public sealed class FailoverScenario : ILoadScenario, IOwnStackScenario
     {
         try
         {
-            if (Directory.Exists(directory) && directory.Contains("saasref-load-pg-", StringComparison.Ordinal))
+            if (Directory.Exists(directory) && directory.Contains(ThrowawayDatabase.DirectoryPrefix, StringComparison.Ordinal))
             {
                 Directory.Delete(directory, recursive: true);
             }

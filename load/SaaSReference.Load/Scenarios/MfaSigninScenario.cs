@@ -49,10 +49,9 @@ internal sealed class MfaSigninScenario
 
         output.WriteLine("signin mfa: starting a throwaway PostgreSQL on loopback ...");
         var setUp = Stopwatch.StartNew();
-        var root = Path.Combine(Path.GetTempPath(), $"saasref-load-pg-{Guid.NewGuid():N}");
-        await using var postgres = await PostgresServer.StartAsync(
-            new PostgresServerOptions { RootDirectory = root, Durable = false, DeleteOnStop = true }, cancellationToken);
-        var regions = await LocalRegions.EnsureAsync(postgres, "signin", Path.Combine(root, "data"), cancellationToken);
+        await using var database = await ThrowawayDatabase.StartAsync("signin", cancellationToken);
+        var postgres = database.Server;
+        var regions = database.Settings;
         await PrepareTenantAsync(postgres.ConnectionString, count, cancellationToken);
 
         output.WriteLine($"signin mfa: starting 1 silo, {identities} identity instance(s) (seeding {count} people) and the gateway ...");

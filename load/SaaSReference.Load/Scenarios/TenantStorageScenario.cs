@@ -54,10 +54,9 @@ public sealed class TenantStorageScenario : ILoadScenario, IOwnStackScenario
         var started = DateTimeOffset.UtcNow;
 
         output.WriteLine("tenant-storage: starting a throwaway PostgreSQL on loopback ...");
-        var root = Path.Combine(Path.GetTempPath(), $"saasref-load-pg-{Guid.NewGuid():N}");
-        await using var postgres = await PostgresServer.StartAsync(
-            new PostgresServerOptions { RootDirectory = root, Durable = false, DeleteOnStop = true }, cancellationToken);
-        var settings = await LocalRegions.EnsureAsync(postgres, "storage", Path.Combine(root, "data"), cancellationToken);
+        await using var database = await ThrowawayDatabase.StartAsync("storage", cancellationToken);
+        var postgres = database.Server;
+        var settings = database.Settings;
         foreach (var region in Regions)
         {
             settings[$"TenantStorage:Regions:{region}:MaxPoolSize"] = RegionPoolSize.ToString(CultureInfo.InvariantCulture);
