@@ -19,7 +19,16 @@ public sealed partial class RefusalAuditFlushService(
     {
         await base.StopAsync(cancellationToken);
         // What the current window counted so far; bounded by the host's shutdown timeout.
-        await FlushAsync(all: true, cancellationToken);
+        try
+        {
+            await FlushAsync(all: true, cancellationToken);
+        }
+        catch (Exception exception) when (exception is ObjectDisposedException or InvalidOperationException or Npgsql.NpgsqlException)
+        {
+            // The writer (or its database) was gone before this service stopped: the last counts are lost, as a crash would
+            // lose them (docs/audit.md), and loudly; a stop must not fail for it.
+            LogLostAtStop(logger, exception);
+        }
     }
 
     /// <summary>Writes the ended windows' aggregates (all of them with <paramref name="all"/>); returns how many records.</summary>
@@ -107,6 +116,9 @@ public sealed partial class RefusalAuditFlushService(
             // Stopping: StopAsync flushes what is left.
         }
     }
+
+    [LoggerMessage(EventId = 9306, Level = LogLevel.Error, Message = "The gateway's last refusal counts could not be handed to the audit writer at stop; they are lost")]
+    private static partial void LogLostAtStop(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 9300, Level = LogLevel.Warning,
         Message = "{Count} gateway refusals of {Type} (status {Status}) in the window from {WindowStart:o} exceeded Gateway:Audit:MaxKeysPerWindow and were recorded as one overflow aggregate")]
