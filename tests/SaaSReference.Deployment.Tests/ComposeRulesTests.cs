@@ -359,7 +359,7 @@ public sealed class ComposeRulesTests
             Convert.ToBase64String(other.SigningPublicKey!));
     });
 
-    /// <summary>A theory's value with the placeholders of freshly generated keys (base64 PKCS#8 / SubjectPublicKeyInfo) filled in.</summary>
+    /// <summary>A theory's value, the names that stand for freshly generated keys replaced by those keys (base64 PKCS#8 / SubjectPublicKeyInfo).</summary>
     private static string Keys(string value) => value switch
     {
         PrivateKey => TestKeys.Value.Private,
