@@ -2,62 +2,44 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
 using Orleans.Core.Internal;
 using SaaSReference.Contracts.TenantData;
-using NpgsqlTypes;
 using SaaSReference.Database.Audit;
 using SaaSReference.Database.TenantData;
 using SaaSReference.Database.TenantData.Keys;
 using SaaSReference.Silo.Tests.Security;
 using SaaSReference.Silo.TenantData;
 using static SaaSReference.Silo.Tests.ProblemAssert;
+using static SaaSReference.Silo.Tests.TenantData.TenantKeysApiSteps;
 
 namespace SaaSReference.Silo.Tests.TenantData;
 
 /// <summary>
 /// 10.1.2b: the customer's own key-management tool. A tenant admin rotates (the data is re-encrypted in the background by a
-/// grain whose progress lives in the tenant's own schema), revokes and reinstates the tenant's data key, each act audited;
-/// an operator reads but never changes it; another tenant's admin is refused and learns nothing (9.4.4e); no answer ever
-/// carries key material; a revoked key is answered with its own problem type.
+/// grain whose progress lives in the tenant's own schema, and survives the grain's deactivation), revokes and reinstates
+/// the tenant's data key, each act audited; no answer ever carries key material.
 /// </summary>
 [Collection(SecuredSiloCollection.Name)]
-public sealed class TenantKeysApiTests(SecuredSiloFactory factory)
+public sealed class TenantKeysApiLifecycleTests(SecuredSiloFactory factory)
 {
     private const string Collection = "notes";
-
-    private string Admin(string tenantId, string subject) =>
-        factory.Tokens.Mint(new() { ["sub"] = subject, ["tenant_id"] = tenantId, ["role"] = new[] { "tenant-admin" } });
-
-    private static string NewTenant(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
-
-    private async Task<TenantStorageLocation> CreateProvisionedTenantAsync(string tenantId)
-    {
-        using (var operatorHttp = factory.CreateBearerClient(factory.Tokens.Operator("op-alice")))
-        {
-            using var created = await CreateAsync(operatorHttp, tenantId);
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        }
-        // Idempotent: completes the storage (schema and first data key) if tenant creation did not already.
-        var regions = factory.Services.GetRequiredService<TenantRegions>();
-        return await factory.Services.GetRequiredService<TenantStorageProvisioner>().ProvisionAsync(tenantId, regions.DefaultRegion, "op-alice");
-    }
 
     [Fact]
     public async Task TenantAdmin_RotatesRevokesReinstates_DataReencryptedInTheBackground_EveryActAudited_NoKeyMaterialShown()
     {
         var tenant = NewTenant("keys");
-        var location = await CreateProvisionedTenantAsync(tenant);
+        var location = await CreateProvisionedTenantAsync(factory, tenant);
         var keyring = factory.Services.GetRequiredService<ITenantKeyring>();
         var v1 = await keyring.GetCurrentAsync(tenant);
         var source = factory.Services.GetRequiredService<TenantRegions>().DataSource(location.Region);
         var schema = "\"" + location.SchemaName + "\"";
         await SeedRecordsAsync(source, schema, tenant, v1, 5);
-        using var admin = factory.CreateBearerClient(Admin(tenant, "admin-keys"));
+        using var admin = factory.CreateBearerClient(Admin(factory, tenant, "admin-keys"));
 
         var initial = await admin.GetFromJsonAsync<JsonElement>($"/api/tenants/{tenant}/keys");
         Assert.Equal(("active", 1), (initial.GetProperty("state").GetString(), initial.GetProperty("currentVersion").GetInt32()));
@@ -139,12 +121,12 @@ public sealed class TenantKeysApiTests(SecuredSiloFactory factory)
     public async Task Rotation_SurvivesTheGrainsDeactivation_PausesWhileRevoked_AndResumesFromItsPersistedProgress()
     {
         var tenant = NewTenant("keysres");
-        var location = await CreateProvisionedTenantAsync(tenant);
+        var location = await CreateProvisionedTenantAsync(factory, tenant);
         var v1 = await factory.Services.GetRequiredService<ITenantKeyring>().GetCurrentAsync(tenant);
         var source = factory.Services.GetRequiredService<TenantRegions>().DataSource(location.Region);
         var schema = "\"" + location.SchemaName + "\"";
         await SeedRecordsAsync(source, schema, tenant, v1, 4);
-        using var admin = factory.CreateBearerClient(Admin(tenant, "admin-resume"));
+        using var admin = factory.CreateBearerClient(Admin(factory, tenant, "admin-resume"));
         var options = factory.Services.GetRequiredService<IOptions<TenantKeyOptions>>().Value;
         var (batch, interval, budget) = (options.ReencryptionBatchSize, options.ReencryptionInterval, options.ReencryptionTickBudget);
         try
@@ -208,129 +190,6 @@ public sealed class TenantKeysApiTests(SecuredSiloFactory factory)
         {
             (options.ReencryptionBatchSize, options.ReencryptionInterval, options.ReencryptionTickBudget) = (batch, interval, budget);
         }
-    }
-
-    [Fact]
-    public async Task OtherTenantsAdmin_MembersAndOperators_CannotChangeTheKey_AndStrangersLearnNothing()
-    {
-        var tenant = NewTenant("keysa");
-        var stranger = NewTenant("keysb");
-        await CreateProvisionedTenantAsync(tenant);
-        await CreateProvisionedTenantAsync(stranger);
-        using var strangerAdmin = factory.CreateBearerClient(Admin(stranger, "admin-stranger"));
-        using var member = factory.CreateBearerClient(factory.Tokens.TenantUser(tenant, "user-member"));
-        using var operatorHttp = factory.CreateBearerClient(factory.Tokens.Operator("op-alice"));
-        using var anonymous = factory.CreateClient();
-
-        // 9.4.4e: another tenant's admin is answered as if there were nothing (404); the tenant's own member is refused (403).
-        foreach (var (http, expected) in new[] { (strangerAdmin, HttpStatusCode.NotFound), (member, HttpStatusCode.Forbidden) })
-        {
-            foreach (var response in await ActsAsync(http, tenant, includeRead: true))
-            {
-                using (response)
-                {
-                    var problem = await IsProblemAsync(response, expected);
-                    Assert.DoesNotContain(tenant, problem.ToString(), StringComparison.Ordinal);
-                    Assert.DoesNotContain("version", problem.ToString(), StringComparison.OrdinalIgnoreCase);
-                }
-            }
-        }
-        // Operators see the key's metadata (support) but never lock a customer out of its data nor lift its revocation.
-        using (var read = await operatorHttp.GetAsync($"/api/tenants/{tenant}/keys"))
-        {
-            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-        }
-        foreach (var response in await ActsAsync(operatorHttp, tenant, includeRead: false))
-        {
-            using (response)
-            {
-                await IsProblemAsync(response, HttpStatusCode.Forbidden);
-            }
-        }
-        foreach (var response in await ActsAsync(anonymous, tenant, includeRead: true))
-        {
-            using (response)
-            {
-                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-            }
-        }
-
-        var status = await factory.Services.GetRequiredService<TenantKeyStore>().GetAsync(tenant);
-        Assert.Equal((1, false), (status!.Current!.Version, status.Revoked));
-    }
-
-    [Fact]
-    public async Task BadInput_AndUnknownTenants_AreProblemDetails()
-    {
-        var tenant = NewTenant("keysbad");
-        await CreateProvisionedTenantAsync(tenant);
-        using var admin = factory.CreateBearerClient(Admin(tenant, "admin-bad"));
-        var revoke = $"/api/tenants/{tenant}/keys/revoke";
-
-        using (var empty = await admin.PostAsync(revoke, null))
-        {
-            await IsProblemAsync(empty, HttpStatusCode.BadRequest);
-        }
-        using (var blank = await admin.PostAsync(revoke, Json("""{"reason":"   "}""")))
-        {
-            Assert.True((await IsProblemAsync(blank, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("reason", out _));
-        }
-        using (var tooLong = await admin.PostAsync(revoke, Json(JsonSerializer.Serialize(new { reason = new string('x', 501) }))))
-        {
-            Assert.True((await IsProblemAsync(tooLong, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("reason", out _));
-        }
-        using (var unknownMember = await admin.PostAsync(revoke, Json("""{"reason":"x","key":"AAAA"}""")))
-        {
-            await IsProblemAsync(unknownMember, HttpStatusCode.BadRequest);
-        }
-        using (var malformed = await admin.PostAsync(revoke, Json("""{"reason":""")))
-        {
-            await IsProblemAsync(malformed, HttpStatusCode.BadRequest);
-        }
-        using (var notJson = await admin.PostAsync(revoke, new StringContent("reason=x", Encoding.UTF8, "application/x-www-form-urlencoded")))
-        {
-            await IsProblemAsync(notJson, HttpStatusCode.UnsupportedMediaType);
-        }
-        Assert.False((await factory.Services.GetRequiredService<TenantKeyStore>().GetAsync(tenant))!.Revoked);
-
-        using var operatorHttp = factory.CreateBearerClient(factory.Tokens.Operator("op-alice"));
-        using (var unknown = await operatorHttp.GetAsync($"/api/tenants/{NewTenant("nobody")}/keys"))
-        {
-            Assert.Equal(TenantKeyProblems.MissingType, (await IsProblemAsync(unknown, HttpStatusCode.NotFound)).GetProperty("type").GetString());
-        }
-        using (var badId = await operatorHttp.GetAsync("/api/tenants/Not_A_Tenant/keys"))
-        {
-            await IsProblemAsync(badId, HttpStatusCode.BadRequest);
-        }
-    }
-
-    [Fact]
-    public void KeyProblems_NameTheReason_WithTheirOwnType()
-    {
-        var revoked = TenantKeyProblems.From(new TenantKeyUnavailableException("acme", TenantKeyUnavailableReason.Revoked, "internal text"));
-        var destroyed = TenantKeyProblems.From(new TenantKeyUnavailableException("acme", TenantKeyUnavailableReason.Destroyed, "internal text"));
-        var missing = TenantKeyProblems.From(new TenantKeyUnavailableException("acme", TenantKeyUnavailableReason.Missing, "internal text"));
-
-        Assert.Equal((423, "https://saasreference.local/problems/tenant-key-revoked"), (revoked.StatusCode, revoked.ProblemDetails.Type));
-        Assert.Equal((410, TenantKeyProblems.DestroyedType), (destroyed.StatusCode, destroyed.ProblemDetails.Type));
-        Assert.Equal((404, TenantKeyProblems.MissingType), (missing.StatusCode, missing.ProblemDetails.Type));
-        Assert.All(new ProblemHttpResult[] { revoked, destroyed, missing },
-            problem => Assert.DoesNotContain("internal text", problem.ProblemDetails.Detail, StringComparison.Ordinal));
-    }
-
-    private static async Task<HttpResponseMessage[]> ActsAsync(HttpClient http, string tenant, bool includeRead)
-    {
-        var responses = new List<HttpResponseMessage>
-        {
-            await http.PostAsync($"/api/tenants/{tenant}/keys/rotate", null),
-            await http.PostAsync($"/api/tenants/{tenant}/keys/revoke", Json("""{"reason":"hostile"}""")),
-            await http.PostAsync($"/api/tenants/{tenant}/keys/reinstate", null),
-        };
-        if (includeRead)
-        {
-            responses.Add(await http.GetAsync($"/api/tenants/{tenant}/keys"));
-        }
-        return [.. responses];
     }
 
     private static async Task SeedRecordsAsync(NpgsqlDataSource source, string schema, string tenant, TenantDataKey key, int count)
