@@ -29,6 +29,17 @@ public sealed class FakePlatform : IAsyncDisposable
 
     public ConcurrentDictionary<string, int> CreatedTenants { get; } = new();
 
+    /// <summary>Each tenant's status as GET /api/tenants/{id} shows it (absent: active); a frozen tenant's requests get 403.</summary>
+    public ConcurrentDictionary<string, string> Statuses { get; } = new();
+
+    /// <summary>
+    /// A stand-in for the abuse policy when set: a tenant is throttled once it has had this many requests refused with
+    /// 429, and frozen at three times as many.
+    /// </summary>
+    public int? AbuseAfterRefusals { get; set; }
+
+    private readonly ConcurrentDictionary<string, int> _refusals = new();
+
     private FakePlatform(WebApplication app) => _app = app;
 
     public Uri Url { get; private set; } = null!;
@@ -62,7 +73,7 @@ public sealed class FakePlatform : IAsyncDisposable
             return CreatedTenants.TryAdd(id, 0) ? Results.Created($"/api/tenants/{id}", new { id }) : Results.Conflict();
         });
         app.MapGet("/api/tenants/{id}", (string id, HttpContext context) =>
-            IsOperator(context) ? Results.Ok(new { id, status = "active" }) : Results.Unauthorized());
+            IsOperator(context) ? Results.Ok(new { id, status = Statuses.GetValueOrDefault(id, "active") }) : Results.Unauthorized());
         app.MapMethods("/api/tenants/{tenant}/records/{collection}/{record}", ["GET", "PUT"], (string tenant, HttpContext context) =>
         {
             var bearer = context.Request.Headers.Authorization.ToString();
@@ -70,9 +81,20 @@ public sealed class FakePlatform : IAsyncDisposable
             {
                 return Results.Unauthorized();
             }
-            return _buckets.GetOrAdd(tenant, _ => new Bucket(10, 20)).TryTake()
-                ? Results.Ok(new { data = new { purpose = "probe" } })
-                : Results.Problem(title: "Too many requests", statusCode: 429);
+            if (Statuses.GetValueOrDefault(tenant) == "frozen")
+            {
+                return Results.Problem(title: "Tenant frozen", statusCode: 403);
+            }
+            if (_buckets.GetOrAdd(tenant, _ => new Bucket(10, 20)).TryTake())
+            {
+                return Results.Ok(new { data = new { purpose = "probe" } });
+            }
+            var refusals = _refusals.AddOrUpdate(tenant, 1, (_, n) => n + 1);
+            if (AbuseAfterRefusals is { } limit && refusals >= limit)
+            {
+                Statuses[tenant] = refusals >= 3 * limit ? "frozen" : "throttled";
+            }
+            return Results.Problem(title: "Too many requests", statusCode: 429);
         });
         app.MapPost("/identity/connect/token", async (HttpContext context) =>
         {

@@ -68,6 +68,34 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Isolation_NoisyTenantFrozenByThePolicy_SaysWhen()
+    {
+        // 12.1.3c: the run shows the abuse policy acting on the noisy tenant, read as operator during the phase.
+        _platform.AbuseAfterRefusals = 20;
+        var (code, output, report) = await RunAsync("isolation", "--client", "alpha-worker:secret", "--client", "noisy-worker:secret",
+            "--duration", "3s", "--max-p99-ratio", "1000");
+        Assert.True(code == 0, output);
+        Assert.Matches(@"noisy-noisy frozen by the abuse policy: yes \(at \d+\.\d s of the phase; 403 answers: [1-9]\d*, status at the end: frozen\)", output);
+        Assert.Contains("noisy-noisy throttled by the abuse policy: ", output, StringComparison.Ordinal);
+        var summary = report.GetProperty("summary").EnumerateArray().Select(l => l.GetProperty("label").GetString()).ToList();
+        Assert.Contains("noisy-noisy frozen by the abuse policy", summary);
+    }
+
+    [Fact]
+    public async Task Isolation_TenantAlreadyFrozen_RefusesToStart_AndSaysHowToRestoreIt()
+    {
+        _platform.Statuses["noisy"] = "frozen";
+        var output = new StringWriter();
+        var code = await LoadProgram.RunAsync(["isolation", "--client", "alpha-worker:secret", "--client", "noisy-worker:secret", "--duration", "1s",
+            "--target", _platform.Url.ToString(), "--operator-key", FakePlatform.OperatorKey, "--reports", _reports, "--plain"], output);
+        Assert.Equal(3, code);
+        Assert.Contains("Tenant noisy is frozen", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"unfreeze\",\"tenantId\":\"noisy\"", output.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_reports) && Directory.EnumerateFiles(_reports, "report.json", SearchOption.AllDirectories).Any(),
+            "nothing was measured, so no report");
+    }
+
+    [Fact]
     public async Task Tenants_ProvisionsExactlyN()
     {
         var (code, output, _) = await RunAsync("tenants", "--tenants", "25", "--copies", "3", "--duration", "10s");

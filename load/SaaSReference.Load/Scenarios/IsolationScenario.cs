@@ -34,6 +34,13 @@ public sealed class IsolationScenario : ILoadScenario
         {
             var (token, tenant) = await PlatformApi.MachineTokenAsync(http, id, secret, cancellationToken);
             tenants.Add((tenant ?? throw new InvalidOperationException($"The token of {id} names no tenant."), token));
+        }
+        if (environment.OperatorKey is { } operatorKey)
+        {
+            await RequireUsableAsync(http, operatorKey, tenants.Select(t => t.Tenant).ToList(), cancellationToken);
+        }
+        foreach (var (tenant, token) in tenants)
+        {
             await PrepareAsync(http, tenant, token, cancellationToken);
         }
         var started = DateTimeOffset.UtcNow;
@@ -45,7 +52,19 @@ public sealed class IsolationScenario : ILoadScenario
         var noisy = Reader($"noisy-{noisyTenant.Tenant}", http, noisyTenant, new Inject(noisyRate, TimeSpan.FromSeconds(1), duration), options);
 
         var alone = await environment.Runner.RunAsync("quiet tenants alone", quiet, cancellationToken);
-        var together = await environment.Runner.RunAsync("quiet tenants + noisy tenant", [.. quiet, noisy], cancellationToken);
+        var watch = environment.OperatorKey is { } key ? TenantStatusWatch.Start(http, key, noisyTenant.Tenant) : null;
+        PhaseResult together;
+        try
+        {
+            together = await environment.Runner.RunAsync("quiet tenants + noisy tenant", [.. quiet, noisy], cancellationToken);
+        }
+        finally
+        {
+            if (watch is not null)
+            {
+                await watch.DisposeAsync();
+            }
+        }
 
         var summary = new List<SummaryLine>();
         var checks = new List<ThresholdResult>();
@@ -63,16 +82,47 @@ public sealed class IsolationScenario : ILoadScenario
         var frozenAnswers = n.Errors.Where(e => e.Status == 403).Sum(e => e.Count);
         var allowed = (options.PlanRps * together[noisy.Name].Duration.TotalSeconds) + (2 * options.PlanRps);
         var excess = Math.Max(0, n.Count - allowed);
-        string? status = environment.OperatorKey is { } key ? await PlatformApi.TenantStatusAsync(http, key, noisyTenant.Tenant, cancellationToken) : null;
+        string? status = environment.OperatorKey is { } k ? await PlatformApi.TenantStatusAsync(http, k, noisyTenant.Tenant, cancellationToken) : null;
         summary.Add(new($"{noisy.Name} sent / accepted / refused 429 / refused 403", $"{n.Count} / {n.Ok} / {refused} / {frozenAnswers}"));
         summary.Add(new($"{noisy.Name} excess over plan refused at the gateway", excess > 0 ? Format.Percent(Math.Min(1, refused / excess)) : "no excess"));
+        summary.Add(new($"{noisy.Name} throttled by the abuse policy", When(watch, "throttled", status)));
         summary.Add(new($"{noisy.Name} frozen by the abuse policy", frozenAnswers > 0 || status == "frozen"
-            ? $"yes (403 answers: {frozenAnswers}, status: {status ?? "unknown"})" : $"no (status: {status ?? "unknown: no operator key"})"));
+            ? $"yes ({When(watch, "frozen", status)}; 403 answers: {frozenAnswers}, status at the end: {status ?? "unknown"})"
+            : $"no (status at the end: {status ?? "unknown: no operator key"})"));
         foreach (var line in summary)
         {
             environment.Output.WriteLine($"{line.Label}: {line.Value}");
         }
         return ScenarioCatalog.Report(environment, Name, started, [alone, together], summary, checks);
+    }
+
+    /// <summary>When the watch first saw <paramref name="status"/> in the phase, for the summary.</summary>
+    private static string When(TenantStatusWatch? watch, string status, string? final) =>
+        watch?.FirstSeen(status) is { } at ? $"at {Format.Seconds(at)} of the phase"
+        : watch is null ? "unknown: no operator key"
+        : final == status ? "at the end of the phase" : "no";
+
+    /// <summary>
+    /// A frozen tenant answers every request with 403, so it can be neither quiet nor noisy: the run stops before it
+    /// starts and says how to restore it. Unfreezing needs a second person (12.1.2: a change request an approver
+    /// approves), which a load run does not stand in for. A throttled tenant is fine to measure: it is still a tenant.
+    /// </summary>
+    private static async Task RequireUsableAsync(HttpClient http, string operatorKey, IReadOnlyList<string> tenants, CancellationToken cancellationToken)
+    {
+        foreach (var tenant in tenants)
+        {
+            var status = await PlatformApi.TenantStatusAsync(http, operatorKey, tenant, cancellationToken);
+            if (status is "frozen" or "terminated")
+            {
+                throw new InvalidOperationException($"Tenant {tenant} is {status}: its requests would all be refused, so it cannot take part. " +
+                    (status == "frozen"
+                        ? "A frozen tenant (the abuse policy freezes the noisy tenant of a long run) is unfrozen by a change request " +
+                          $"(POST /api/change-requests {{\"kind\":\"unfreeze\",\"tenantId\":\"{tenant}\",\"reason\":\"...\",\"payload\":{{}}}} as operator) " +
+                          "that an approver approves; " +
+                          "on the local stack the approver is approver@saasreference.local (printed at start). Or name another tenant's client with --client."
+                        : "Name another tenant's client with --client."));
+            }
+        }
     }
 
     private static Scenario Reader(string name, HttpClient http, (string Tenant, string Token) tenant, LoadSimulation simulation, LoadOptions options) =>
