@@ -113,6 +113,27 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Signin_ClientRefusedAtSetUp_LeftOutAndNamed_NotCountedAsFailures()
+    {
+        var (code, output, report) = await RunAsync("signin", "--client", "alpha-worker:secret", "--client", "bravo-worker:wrong",
+            "--copies", "2", "--duration", "1s", "--warmup", "200ms");
+        Assert.True(code == 0, output);
+        Assert.Contains("left out: refused a token at set-up | bravo-worker (400 invalid_client)", output, StringComparison.Ordinal);
+        Assert.Contains("machine clients used | alpha-worker", output, StringComparison.Ordinal);
+        Assert.Equal(0, Step(report, 0).GetProperty("failed").GetInt64());
+    }
+
+    [Fact]
+    public async Task Signin_EveryClientRefused_StopsBeforeTheRun()
+    {
+        var output = new StringWriter();
+        var code = await LoadProgram.RunAsync(["signin", "--client", "alpha-worker:wrong", "--duration", "1s",
+            "--target", _platform.Url.ToString(), "--reports", _reports, "--plain"], output);
+        Assert.Equal(3, code);
+        Assert.Contains("refused every machine client: alpha-worker (400 invalid_client)", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Http_WithAThresholdItMisses_ExitsWithOne()
     {
         var (code, output, report) = await RunAsync("http", "--url", _platform.Url + "health", "--copies", "2", "--duration", "1s",

@@ -6,7 +6,7 @@ namespace SaaSReference.Load.Cli;
 
 /// <summary>
 /// Sends a request and turns the answer into a <see cref="StepResult"/>: 2xx is success; otherwise the status and
-/// the problem's title (RFC 9457) or the reason phrase. The body is always read to the end, as a client would.
+/// the problem's title (RFC 9457), the OAuth error and its description, or the reason phrase. The body is always read to the end, as a client would.
 /// </summary>
 public static class HttpSteps
 {
@@ -53,6 +53,13 @@ public static class HttpSteps
                 if (document.RootElement.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String)
                 {
                     return title.GetString()!;
+                }
+                // An OAuth 2.0 error (RFC 6749, 5.2), as the token endpoint answers: the code and what it says.
+                if (document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
+                {
+                    return document.RootElement.TryGetProperty("error_description", out var description) && description.ValueKind == JsonValueKind.String
+                        ? $"{error.GetString()}: {description.GetString()}"
+                        : error.GetString()!;
                 }
             }
             catch (JsonException)

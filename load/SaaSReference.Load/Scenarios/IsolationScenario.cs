@@ -84,7 +84,9 @@ public sealed class IsolationScenario : ILoadScenario
         var excess = Math.Max(0, n.Count - allowed);
         string? status = environment.OperatorKey is { } k ? await PlatformApi.TenantStatusAsync(http, k, noisyTenant.Tenant, cancellationToken) : null;
         summary.Add(new($"{noisy.Name} sent / accepted / refused 429 / refused 403", $"{n.Count} / {n.Ok} / {refused} / {frozenAnswers}"));
-        summary.Add(new($"{noisy.Name} excess over plan refused at the gateway", excess > 0 ? Format.Percent(Math.Min(1, refused / excess)) : "no excess"));
+        // Refused: 429 by the rate limits, and 403 once the abuse policy has frozen the tenant (gateway or silo).
+        summary.Add(new($"{noisy.Name} excess over plan refused (429, or 403 once frozen)", excess > 0
+            ? $"{Format.Percent(Math.Min(1, (refused + frozenAnswers) / excess))} (429: {refused}, 403: {frozenAnswers})" : "no excess"));
         summary.Add(new($"{noisy.Name} throttled by the abuse policy", When(watch, "throttled", status)));
         summary.Add(new($"{noisy.Name} frozen by the abuse policy", frozenAnswers > 0 || status == "frozen"
             ? $"yes ({When(watch, "frozen", status)}; 403 answers: {frozenAnswers}, status at the end: {status ?? "unknown"})"
