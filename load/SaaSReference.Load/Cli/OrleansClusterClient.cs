@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,7 +8,6 @@ using Orleans.Hosting;
 using Orleans.Serialization;
 using SaaSReference.Contracts.Tenants;
 using SaaSReference.Load.Engine;
-using SaaSReference.LocalInfrastructure;
 
 namespace SaaSReference.Load.Cli;
 
@@ -19,50 +17,11 @@ public sealed record ClusterConnection(string ConnectionString, string ClusterId
     /// <summary>The cluster and service id of the local stack's silos (src/SaaSReference.Silo/appsettings.json; the AppHost keeps them).</summary>
     public const string LocalClusterId = "saasreference";
 
-    /// <summary>The local stack's PostgreSQL port (the AppHost's <c>LocalPorts.Postgres</c>).</summary>
-    public const int LocalPostgresPort = 55432;
-
-    /// <summary>
-    /// The local stack's clustering database: the platform database of the AppHost's PostgreSQL (127.0.0.1:55432), as the
-    /// application role, whose password the AppHost generated into <c>.data/postgres/postgres-secrets.json</c>. Null, with the
-    /// reason, when that file is not there (the AppHost never ran in this repository).
-    /// </summary>
-    public static ClusterConnection? Local(string repositoryRoot, string clusterId, out string? reason)
-    {
-        ArgumentNullException.ThrowIfNull(repositoryRoot);
-        var path = Path.Combine(repositoryRoot, ".data", "postgres", "postgres-secrets.json");
-        if (!File.Exists(path))
-        {
-            reason = $"no --clustering, and {path} does not exist (the AppHost has not run here)";
-            return null;
-        }
-        PostgresSecrets? secrets;
-        try
-        {
-            secrets = JsonSerializer.Deserialize<PostgresSecrets>(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            reason = $"{path} cannot be read: {e.Message}";
-            return null;
-        }
-        if (secrets is null || string.IsNullOrEmpty(secrets.AppPassword))
-        {
-            reason = $"{path} holds no application password";
-            return null;
-        }
-        // The AppHost's server uses PostgresServerOptions' defaults for the database and the application role.
-        var defaults = new PostgresServerOptions { RootDirectory = Path.GetDirectoryName(path)! };
-        reason = null;
-        return new ClusterConnection(new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = LocalPostgresPort,
-            Username = defaults.AppRole,
-            Password = secrets.AppPassword,
-            Database = defaults.Database,
-        }.ConnectionString, clusterId, clusterId);
-    }
+    /// <summary>The local stack's clustering database: its platform database (<see cref="LocalDatabase.Find"/>).</summary>
+    public static ClusterConnection? Local(string repositoryRoot, string clusterId, out string? reason) =>
+        LocalDatabase.Find(repositoryRoot, "--clustering", out reason) is { } connectionString
+            ? new ClusterConnection(connectionString, clusterId, clusterId)
+            : null;
 }
 
 /// <summary>

@@ -103,16 +103,7 @@ public sealed class BaselineScenario : ILoadScenario
     internal static (ClusterConnection? Connection, string? Reason) Clustering(LoadOptions options)
     {
         var clusterId = options.ClusterId ?? ClusterConnection.LocalClusterId;
-        if (options.Clustering is { } given)
-        {
-            return (new ClusterConnection(given, clusterId, clusterId), null);
-        }
-        if (options.Target is not null)
-        {
-            return (null, "no --clustering given for the --target deployment");
-        }
-        var root = LocalStack.RepositoryRoot(Directory.GetCurrentDirectory()) ?? Directory.GetCurrentDirectory();
-        var local = ClusterConnection.Local(root, clusterId, out var reason);
-        return (local, reason);
+        var (connectionString, reason) = LocalDatabase.Resolve(options.Clustering, "--clustering", options);
+        return (connectionString is null ? null : new ClusterConnection(connectionString, clusterId, clusterId), reason);
     }
 }

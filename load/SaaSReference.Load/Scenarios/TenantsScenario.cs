@@ -10,8 +10,8 @@ namespace SaaSReference.Load.Scenarios;
 
 /// <summary>
 /// `tenants`: provisions --tenants N (default 1,000) tenants through POST /api/tenants with --copies concurrent
-/// operators; time per tenant, and with --connection-string the database connections in use (pg_stat_activity),
-/// sampled every second.
+/// operators; time per tenant, and the platform database's connections in use (pg_stat_activity), sampled every
+/// second: of --connection-string, else (against the local stack) of the AppHost's PostgreSQL.
 /// </summary>
 public sealed class TenantsScenario : ILoadScenario
 {
@@ -35,10 +35,16 @@ public sealed class TenantsScenario : ILoadScenario
         { MaxIterations = count };
 
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var sampler = options.ConnectionString is { } cs ? SampleConnectionsAsync(cs, environment.Guard, sampling.Token) : Task.FromResult(new List<long>());
+        var (database, unavailable) = LocalDatabase.Resolve(options.ConnectionString, "--connection-string", options);
+        var samples = new List<long>();
+        var sampler = database is not null
+            ? SampleConnectionsAsync(database, environment.Guard, samples, sampling.Token)
+            : Task.FromResult<string?>(unavailable);
+        // The first sample, before the first tenant: the connections the platform holds at rest.
+        await WaitForFirstSampleAsync(samples, sampler);
         var phase = await environment.Runner.RunAsync($"provision {count} tenants", [scenario], cancellationToken);
         await sampling.CancelAsync();
-        var samples = await sampler;
+        var notMeasured = await sampler;
 
         var step = phase.Scenarios[0].Steps[0];
         var summary = new List<SummaryLine>
@@ -48,33 +54,74 @@ public sealed class TenantsScenario : ILoadScenario
             new("tenants per second", Format.Rate(step.OkRps)),
             new("total time", Format.Seconds(phase.Scenarios[0].Duration)),
             new("database connections in use max / mean", samples.Count == 0
-                ? "not measured (pass --connection-string)" : $"{samples.Max()} / {Format.Number(samples.Average())}"),
+                ? $"not measured: {notMeasured ?? "no sample taken"}" : $"{samples.Max()} / {Format.Number(samples.Average())}"
+                    + (notMeasured is null ? "" : $" (sampling stopped: {notMeasured})")),
         };
         return ScenarioCatalog.Report(environment, Name, started, [phase], summary,
             [new($"all {count} tenants created", step.Ok, step.Ok == count)]);
     }
 
-    private static async Task<List<long>> SampleConnectionsAsync(string connectionString, TargetGuard guard, CancellationToken cancellationToken)
+    private static async Task WaitForFirstSampleAsync(List<long> samples, Task<string?> sampler)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        guard.Check(new Uri($"http://{builder.Host}/"));
-        var samples = new List<long>();
+        for (var waited = 0; waited < 100 && !sampler.IsCompleted; waited++)
+        {
+            lock (samples)
+            {
+                if (samples.Count > 0)
+                {
+                    return;
+                }
+            }
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Adds the connections to the database in use to <paramref name="samples"/> once a second until the phase ends, and
+    /// answers null; or the reason it stopped: a database that cannot be reached (or stops answering) ends the sampling,
+    /// never the provisioning it watches.
+    /// </summary>
+    private static async Task<string?> SampleConnectionsAsync(string connectionString, TargetGuard guard, List<long> samples,
+        CancellationToken cancellationToken)
+    {
+        NpgsqlConnectionStringBuilder builder;
         try
         {
-            await using var connection = new NpgsqlConnection(connectionString);
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            return "the connection string cannot be read: " + e.Message;
+        }
+        if (!guard.AllowsHost(builder.Host ?? ""))
+        {
+            return $"the database's host {builder.Host} is neither a loopback address nor a host given with --target";
+        }
+        builder.Timeout = 5;
+        try
+        {
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
             await connection.OpenAsync(cancellationToken);
             // Bounded by the phase: the token is cancelled when it ends (and the phase itself is bounded).
             while (!cancellationToken.IsCancellationRequested)
             {
                 await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()", connection);
-                samples.Add((long)(await command.ExecuteScalarAsync(cancellationToken))!);
+                var inUse = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+                lock (samples)
+                {
+                    samples.Add(inUse);
+                }
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The phase is over.
         }
-        return samples;
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            return $"the database at {builder.Host}:{builder.Port} cannot be read ({e.Message})";
+        }
+        return null;
     }
 }
