@@ -99,9 +99,14 @@ public sealed class FakePlatform : IAsyncDisposable
         app.MapPost("/identity/connect/token", async (HttpContext context) =>
         {
             var form = await context.Request.ReadFormAsync();
-            return Clients.TryGetValue(form["client_id"].ToString(), out var tenant) && form["client_secret"] == "secret"
-                ? Results.Ok(new { access_token = Jwt(tenant), token_type = "Bearer", expires_in = 3600 })
-                : Results.BadRequest(new { error = "invalid_client" });
+            if (!Clients.TryGetValue(form["client_id"].ToString(), out var tenant) || form["client_secret"] != "secret")
+            {
+                return Results.BadRequest(new { error = "invalid_client" });
+            }
+            // As the identity service does: a frozen tenant's clients get no token.
+            return Statuses.GetValueOrDefault(tenant) == "frozen"
+                ? Results.BadRequest(new { error = "unauthorized_client", error_description = "The tenant's account is suspended." })
+                : Results.Ok(new { access_token = Jwt(tenant), token_type = "Bearer", expires_in = 3600 });
         });
     }
 

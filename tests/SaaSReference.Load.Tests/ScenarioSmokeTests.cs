@@ -89,8 +89,8 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
         var code = await LoadProgram.RunAsync(["isolation", "--client", "alpha-worker:secret", "--client", "noisy-worker:secret", "--duration", "1s",
             "--target", _platform.Url.ToString(), "--operator-key", FakePlatform.OperatorKey, "--reports", _reports, "--plain"], output);
         Assert.Equal(3, code);
-        Assert.Contains("Tenant noisy is frozen", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains("\"kind\":\"unfreeze\",\"tenantId\":\"noisy\"", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("The token endpoint refused client noisy-worker: 400 unauthorized_client: The tenant's account is suspended.", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("POST /api/change-requests {\"kind\":\"unfreeze\"", output.ToString(), StringComparison.Ordinal);
         Assert.False(Directory.Exists(_reports) && Directory.EnumerateFiles(_reports, "report.json", SearchOption.AllDirectories).Any(),
             "nothing was measured, so no report");
     }

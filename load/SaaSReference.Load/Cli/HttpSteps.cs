@@ -42,8 +42,10 @@ public static class HttpSteps
         return request;
     }
 
-    private static async Task<string> ReasonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Why a request was refused: the problem's title, the OAuth error and its description, or the reason phrase.</summary>
+    public static async Task<string> ReasonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(response);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         if (body.Length is > 0 and < 16_384 && body.TrimStart().StartsWith('{'))
         {

@@ -42,7 +42,8 @@ public static class PlatformApi
         using var response = await client.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new InvalidOperationException($"The token endpoint refused client {clientId}: {(int)response.StatusCode}.");
+            throw new InvalidOperationException($"The token endpoint refused client {clientId}: {(int)response.StatusCode} " +
+                $"{(await HttpSteps.ReasonAsync(response, cancellationToken)).TrimEnd('.')}.");
         }
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
         var token = document.RootElement.GetProperty("access_token").GetString()!;
