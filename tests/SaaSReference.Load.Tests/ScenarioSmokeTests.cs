@@ -1,29 +1,14 @@
 using System.Text.Json;
-using SaaSReference.Load.Cli;
 
 namespace SaaSReference.Load.Tests;
 
 /// <summary>Each shipped scenario, for a second or two, against <see cref="FakePlatform"/> on loopback.</summary>
-public sealed class ScenarioSmokeTests : IAsyncLifetime
+public sealed class ScenarioSmokeTests : FakePlatformRun
 {
-    private readonly string _reports = Path.Combine(Path.GetTempPath(), "load-smoke-" + Guid.NewGuid().ToString("N"));
-    private FakePlatform _platform = null!;
-
-    public async Task InitializeAsync() => _platform = await FakePlatform.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _platform.DisposeAsync();
-        if (Directory.Exists(_reports))
-        {
-            Directory.Delete(_reports, recursive: true);
-        }
-    }
-
     [Fact]
     public async Task Baseline_ComparesGatewayAndSilo()
     {
-        var (code, output, report) = await RunAsync("baseline", "--silo", _platform.Url.ToString(), "--rate", "20", "--duration", "1s", "--warmup", "200ms");
+        var (code, output, report) = await RunAsync("baseline", "--silo", Platform.Url.ToString(), "--rate", "20", "--duration", "1s", "--warmup", "200ms");
         Assert.Equal(0, code);
         Assert.Contains("ratio gateway / silo, p99", output, StringComparison.Ordinal);
         // A --target deployment without --clustering: the grain leg is not measured, and the run still passes.
@@ -37,7 +22,7 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
     {
         // A loopback port nobody listens on (taken, then released).
         var port = SaaSReference.LocalInfrastructure.FreePort.Next();
-        var (code, output, report) = await RunAsync("baseline", "--silo", _platform.Url.ToString(), "--rate", "10", "--duration", "1s", "--warmup", "200ms",
+        var (code, output, report) = await RunAsync("baseline", "--silo", Platform.Url.ToString(), "--rate", "10", "--duration", "1s", "--warmup", "200ms",
             "--clustering", $"Host=127.0.0.1;Port={port};Username=u;Password=p;Database=d");
         Assert.True(code == 0, output);
         Assert.Contains("raw grain call from a cluster client: not measured: the clustering database cannot be read", output, StringComparison.Ordinal);
@@ -49,7 +34,7 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
     [Fact]
     public async Task Baseline_ClusteringDatabaseElsewhere_RefusedByTheGuard_NothingSent()
     {
-        var (code, output, _) = await RunAsync("baseline", "--silo", _platform.Url.ToString(), "--rate", "10", "--duration", "1s", "--warmup", "200ms",
+        var (code, output, _) = await RunAsync("baseline", "--silo", Platform.Url.ToString(), "--rate", "10", "--duration", "1s", "--warmup", "200ms",
             "--clustering", "Host=203.0.113.7;Port=5432;Username=u;Password=p;Database=d");
         Assert.True(code == 0, output);
         Assert.Contains("raw grain call from a cluster client: not measured: the clustering database's host 203.0.113.7 is neither a loopback address", output, StringComparison.Ordinal);
@@ -71,7 +56,7 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
     public async Task Isolation_NoisyTenantFrozenByThePolicy_SaysWhen()
     {
         // 12.1.3c: the run shows the abuse policy acting on the noisy tenant, read as operator during the phase.
-        _platform.AbuseAfterRefusals = 20;
+        Platform.AbuseAfterRefusals = 20;
         var (code, output, report) = await RunAsync("isolation", "--client", "alpha-worker:secret", "--client", "noisy-worker:secret",
             "--duration", "3s", "--max-p99-ratio", "1000");
         Assert.True(code == 0, output);
@@ -84,14 +69,12 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
     [Fact]
     public async Task Isolation_TenantAlreadyFrozen_RefusesToStart_AndSaysHowToRestoreIt()
     {
-        _platform.Statuses["noisy"] = "frozen";
-        var output = new StringWriter();
-        var code = await LoadProgram.RunAsync(["isolation", "--client", "alpha-worker:secret", "--client", "noisy-worker:secret", "--duration", "1s",
-            "--target", _platform.Url.ToString(), "--operator-key", FakePlatform.OperatorKey, "--reports", _reports, "--plain"], output);
+        Platform.Statuses["noisy"] = "frozen";
+        var (code, output) = await RunRunnerAsync("isolation", "--client", "alpha-worker:secret", "--client", "noisy-worker:secret", "--duration", "1s");
         Assert.Equal(3, code);
-        Assert.Contains("The token endpoint refused client noisy-worker: 400 unauthorized_client: The tenant's account is suspended.", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains("POST /api/change-requests {\"kind\":\"unfreeze\"", output.ToString(), StringComparison.Ordinal);
-        Assert.False(Directory.Exists(_reports) && Directory.EnumerateFiles(_reports, "report.json", SearchOption.AllDirectories).Any(),
+        Assert.Contains("The token endpoint refused client noisy-worker: 400 unauthorized_client: The tenant's account is suspended.", output, StringComparison.Ordinal);
+        Assert.Contains("POST /api/change-requests {\"kind\":\"unfreeze\"", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Reports) && Directory.EnumerateFiles(Reports, "report.json", SearchOption.AllDirectories).Any(),
             "nothing was measured, so no report");
     }
 
@@ -100,7 +83,7 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
     {
         var (code, output, _) = await RunAsync("tenants", "--tenants", "25", "--copies", "3", "--duration", "10s");
         Assert.True(code == 0, output);
-        Assert.Equal(25, _platform.CreatedTenants.Count);
+        Assert.Equal(25, Platform.CreatedTenants.Count);
         Assert.Contains("tenants created / failed | 25 / 0", output, StringComparison.Ordinal);
     }
 
@@ -126,17 +109,15 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
     [Fact]
     public async Task Signin_EveryClientRefused_StopsBeforeTheRun()
     {
-        var output = new StringWriter();
-        var code = await LoadProgram.RunAsync(["signin", "--client", "alpha-worker:wrong", "--duration", "1s",
-            "--target", _platform.Url.ToString(), "--reports", _reports, "--plain"], output);
+        var (code, output) = await RunRunnerAsync("signin", "--client", "alpha-worker:wrong", "--duration", "1s");
         Assert.Equal(3, code);
-        Assert.Contains("refused every machine client: alpha-worker (400 invalid_client)", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("refused every machine client: alpha-worker (400 invalid_client)", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Http_WithAThresholdItMisses_ExitsWithOne()
     {
-        var (code, output, report) = await RunAsync("http", "--url", _platform.Url + "health", "--copies", "2", "--duration", "1s",
+        var (code, output, report) = await RunAsync("http", "--url", Platform.Url + "health", "--copies", "2", "--duration", "1s",
             "--threshold", "p99<0.000001");
         Assert.Equal(1, code);
         Assert.Contains("**failed**", output, StringComparison.Ordinal);
@@ -145,12 +126,10 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
 
     private async Task<(int Code, string Output, JsonElement Report)> RunAsync(params string[] args)
     {
-        var output = new StringWriter();
-        string[] common = ["--target", _platform.Url.ToString(), "--operator-key", FakePlatform.OperatorKey, "--reports", _reports, "--plain"];
-        var code = await LoadProgram.RunAsync([.. args, .. common], output);
-        var json = Directory.GetFiles(_reports, "report.json", SearchOption.AllDirectories).Single();
+        var (code, output) = await RunRunnerAsync(args);
+        var json = Directory.GetFiles(Reports, "report.json", SearchOption.AllDirectories).Single();
         using var document = JsonDocument.Parse(File.ReadAllText(json));
-        return (code, output.ToString(), document.RootElement.Clone());
+        return (code, output, document.RootElement.Clone());
     }
 
     private static JsonElement Step(JsonElement report, int phase) =>

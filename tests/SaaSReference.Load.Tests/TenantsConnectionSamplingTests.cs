@@ -1,4 +1,3 @@
-using SaaSReference.Load.Cli;
 using SaaSReference.Testing;
 
 namespace SaaSReference.Load.Tests;
@@ -7,22 +6,8 @@ namespace SaaSReference.Load.Tests;
 /// `tenants` watches the platform database's connections while it provisions (issue: "database connections in use"):
 /// sampled from a real PostgreSQL, and a database that cannot be read says why without failing the provisioning.
 /// </summary>
-public sealed class TenantsConnectionSamplingTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IAsyncLifetime
+public sealed class TenantsConnectionSamplingTests(PostgresFixture postgres) : FakePlatformRun, IClassFixture<PostgresFixture>
 {
-    private readonly string _reports = Path.Combine(Path.GetTempPath(), "load-tenants-" + Guid.NewGuid().ToString("N"));
-    private FakePlatform _platform = null!;
-
-    public async Task InitializeAsync() => _platform = await FakePlatform.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _platform.DisposeAsync();
-        if (Directory.Exists(_reports))
-        {
-            Directory.Delete(_reports, recursive: true);
-        }
-    }
-
     [Fact]
     public async Task ConnectionString_Given_ConnectionsInUseSampled()
     {
@@ -31,7 +16,7 @@ public sealed class TenantsConnectionSamplingTests(PostgresFixture postgres) : I
         Assert.True(code == 0, output);
         // At least the sampler's own connection is in use while it counts.
         Assert.Matches(@"database connections in use max / mean \| [1-9]\d* / \d", output);
-        Assert.Equal(30, _platform.CreatedTenants.Count);
+        Assert.Equal(30, Platform.CreatedTenants.Count);
     }
 
     [Fact]
@@ -43,7 +28,7 @@ public sealed class TenantsConnectionSamplingTests(PostgresFixture postgres) : I
 
         Assert.True(code == 0, output);
         Assert.Contains($"database connections in use max / mean | not measured: the database at 127.0.0.1:{port} cannot be read", output, StringComparison.Ordinal);
-        Assert.Equal(30, _platform.CreatedTenants.Count);
+        Assert.Equal(30, Platform.CreatedTenants.Count);
     }
 
     [Fact]
@@ -64,11 +49,6 @@ public sealed class TenantsConnectionSamplingTests(PostgresFixture postgres) : I
         Assert.Contains("not measured: no --connection-string given for the --target deployment", output, StringComparison.Ordinal);
     }
 
-    private async Task<(int Code, string Output)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var code = await LoadProgram.RunAsync(["tenants", "--tenants", "30", "--copies", "2", "--duration", "20s", .. args,
-            "--target", _platform.Url.ToString(), "--operator-key", FakePlatform.OperatorKey, "--reports", _reports, "--plain"], output);
-        return (code, output.ToString());
-    }
+    private Task<(int Code, string Output)> RunAsync(params string[] args) =>
+        RunRunnerAsync(["tenants", "--tenants", "30", "--copies", "2", "--duration", "20s", .. args]);
 }
