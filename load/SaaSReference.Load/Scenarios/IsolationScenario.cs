@@ -49,9 +49,6 @@ public sealed class IsolationScenario : ILoadScenario
                     "stack the approver is approver@saasreference.local (printed at start). Or name another tenant's client with --client.", e);
             }
             tenants.Add((tenant ?? throw new InvalidOperationException($"The token of {id} names no tenant."), token));
-        }
-        foreach (var (tenant, token) in tenants)
-        {
             await PrepareAsync(http, tenant, token, cancellationToken);
         }
         var started = DateTimeOffset.UtcNow;
@@ -63,7 +60,8 @@ public sealed class IsolationScenario : ILoadScenario
         var noisy = Reader($"noisy-{noisyTenant.Tenant}", http, noisyTenant, new Inject(noisyRate, TimeSpan.FromSeconds(1), duration), options);
 
         var alone = await environment.Runner.RunAsync("quiet tenants alone", quiet, cancellationToken);
-        var watch = environment.OperatorKey is { } key ? TenantStatusWatch.Start(http, key, noisyTenant.Tenant) : null;
+        var operatorKey = environment.OperatorKey;
+        var watch = operatorKey is null ? null : TenantStatusWatch.Start(http, operatorKey, noisyTenant.Tenant);
         PhaseResult together;
         try
         {
@@ -93,7 +91,7 @@ public sealed class IsolationScenario : ILoadScenario
         var frozenAnswers = n.Errors.Where(e => e.Status == 403).Sum(e => e.Count);
         var allowed = (options.PlanRps * together[noisy.Name].Duration.TotalSeconds) + (2 * options.PlanRps);
         var excess = Math.Max(0, n.Count - allowed);
-        string? status = environment.OperatorKey is { } k ? await PlatformApi.TenantStatusAsync(http, k, noisyTenant.Tenant, cancellationToken) : null;
+        var status = operatorKey is null ? null : await PlatformApi.TenantStatusAsync(http, operatorKey, noisyTenant.Tenant, cancellationToken);
         summary.Add(new($"{noisy.Name} sent / accepted / refused 429 / refused 403", $"{n.Count} / {n.Ok} / {refused} / {frozenAnswers}"));
         // Refused: 429 by the rate limits, and 403 once the abuse policy has frozen the tenant (gateway or silo).
         summary.Add(new($"{noisy.Name} excess over plan refused (429, or 403 once frozen)", excess > 0
