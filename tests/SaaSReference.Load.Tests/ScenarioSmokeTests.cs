@@ -44,7 +44,7 @@ public sealed class ScenarioSmokeTests : FakePlatformRun
     public async Task Isolation_RefusesTheNoisyTenantsExcess_AndNotTheQuietTenants()
     {
         var (code, output, report) = await RunAsync("isolation", "--client", "alpha-worker:secret", "--client", "bravo-worker:secret",
-            "--client", "noisy-worker:secret", "--duration", "1s", "--max-p99-ratio", "1000");
+            "--client", "noisy-worker:secret", "--duration", "1s", "--warmup", "200ms", "--max-p99-ratio", "1000");
         Assert.True(code == 0, output);
         Assert.Contains("quiet-alpha p99 ms alone / with noisy / ratio", output, StringComparison.Ordinal);
         var noisy = report.GetProperty("phases")[1].GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("scenario").GetString() == "noisy-noisy");
@@ -58,9 +58,9 @@ public sealed class ScenarioSmokeTests : FakePlatformRun
         // 12.1.3c: the run shows the abuse policy acting on the noisy tenant, read as operator during the phase.
         Platform.AbuseAfterRefusals = 20;
         var (code, output, report) = await RunAsync("isolation", "--client", "alpha-worker:secret", "--client", "noisy-worker:secret",
-            "--duration", "3s", "--max-p99-ratio", "1000");
+            "--duration", "3s", "--warmup", "200ms", "--max-p99-ratio", "1000");
         Assert.True(code == 0, output);
-        Assert.Matches(@"noisy-noisy frozen by the abuse policy: yes \(at \d+\.\d s of the phase; 403 answers: [1-9]\d*, status at the end: frozen\)", output);
+        Assert.Matches(@"noisy-noisy frozen by the abuse policy: yes \(\d+\.\d s after the noisy tenant's load began; 403 answers: [1-9]\d*, status at the end: frozen\)", output);
         Assert.Contains("noisy-noisy throttled by the abuse policy: ", output, StringComparison.Ordinal);
         var summary = report.GetProperty("summary").EnumerateArray().Select(l => l.GetProperty("label").GetString()).ToList();
         Assert.Contains("noisy-noisy frozen by the abuse policy", summary);
