@@ -47,6 +47,9 @@ public sealed class ScenarioSmokeTests : FakePlatformRun
             "--client", "noisy-worker:secret", "--duration", "1s", "--warmup", "200ms", "--max-p99-ratio", "1000");
         Assert.True(code == 0, output);
         Assert.Contains("quiet-alpha p99 ms alone / with noisy / ratio", output, StringComparison.Ordinal);
+        // 5 answers a phase: the check judges the p95 and says why, not a p99 that would be the slowest answer alone.
+        Assert.Contains("quiet-alpha: p95 with the noisy tenant <= 1000 x alone (p95: 5 answers a phase are too few for a p99, 100 needed)",
+            output, StringComparison.Ordinal);
         var noisy = report.GetProperty("phases")[1].GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("scenario").GetString() == "noisy-noisy");
         var errors = noisy.GetProperty("steps")[0].GetProperty("errors");
         Assert.True(errors[0].GetProperty("status").GetInt32() == 429 && errors[0].GetProperty("count").GetInt64() > 100, errors.ToString());

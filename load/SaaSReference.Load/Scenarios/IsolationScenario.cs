@@ -81,9 +81,16 @@ public sealed class IsolationScenario : ILoadScenario
         {
             var before = alone[q.Name].Steps[0];
             var after = together[q.Name].Steps[0];
-            var ratio = before.P99Ms > 0 ? after.P99Ms / before.P99Ms : 0;
             summary.Add(new($"{q.Name} p99 ms alone / with noisy / ratio", $"{Format.Ms(before.P99Ms)} / {Format.Ms(after.P99Ms)} / {Format.Ratio(after.P99Ms, before.P99Ms)}"));
-            checks.Add(new($"{q.Name}: p99 with the noisy tenant <= {Format.Number(options.MaxP99Ratio)} x alone", ratio, ratio <= options.MaxP99Ratio));
+            // A p99 of fewer than 100 answers is one or two of the slowest: on a short run the check judges the p95 instead,
+            // and says so (the summary still shows the p99).
+            var (percentile, alonePart, withPart) = Math.Min(before.Ok, after.Ok) >= MinimumForP99
+                ? ("p99", before.P99Ms, after.P99Ms)
+                : ("p95", before.P95Ms, after.P95Ms);
+            var ratio = alonePart > 0 ? withPart / alonePart : 0;
+            checks.Add(new($"{q.Name}: {percentile} with the noisy tenant <= {Format.Number(options.MaxP99Ratio)} x alone" +
+                (percentile == "p99" ? "" : $" (p95: {Math.Min(before.Ok, after.Ok)} answers a phase are too few for a p99, {MinimumForP99} needed)"),
+                ratio, ratio <= options.MaxP99Ratio));
             checks.Add(new($"{q.Name}: no request refused while within plan", after.Failed + before.Failed, after.Failed + before.Failed == 0));
         }
         var n = together[noisy.Name].Steps[0];
@@ -117,6 +124,9 @@ public sealed class IsolationScenario : ILoadScenario
         new(name, [new Step("read-record", c => HttpSteps.SendAsync(http,
             HttpSteps.Get($"/api/tenants/{tenant.Tenant}/records/load/probe", bearer: tenant.Token), c.CancellationToken))], [simulation])
         { WarmUp = options.WarmUp ?? DefaultWarmUp, MaxIterations = options.MaxRequests };
+
+    /// <summary>How many answers a phase needs for its p99 to be judged (below, the p95 is).</summary>
+    internal const long MinimumForP99 = 100;
 
     /// <summary>
     /// Each phase first runs this long unmeasured (--warmup to change it): a stack in its first minutes answers its first
