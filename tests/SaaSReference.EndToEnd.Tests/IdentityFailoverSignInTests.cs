@@ -165,13 +165,7 @@ public sealed partial class IdentityFailoverTests
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             """SELECT concat_ws(' ', "Type", "Status", "Subject", "CreationDate", "ExpirationDate", "RedemptionDate") FROM identity."OpenIddictTokens" ORDER BY "CreationDate" """, connection);
-        var lines = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(0));
-        }
-        return string.Join('\n', lines);
+        return string.Join('\n', await SqlColumn.ReadAsync<string>(command));
     }
 
     /// <summary>Refresh tokens redeemed since <paramref name="since"/>, per person: each is one refresh done.</summary>

@@ -1,4 +1,5 @@
 using Npgsql;
+using SaaSReference.Testing;
 
 namespace SaaSReference.Database.Tests.Infrastructure;
 
@@ -34,12 +35,6 @@ internal static class Sql
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            values.Add(reader.GetString(0));
-        }
-        return values;
+        return await SqlColumn.ReadAsync<string>(command);
     }
 }

@@ -9,6 +9,7 @@ using SaaSReference.Database.TenantData;
 using SaaSReference.Silo.Tests.Quotas;
 using SaaSReference.Silo.Tests.Security;
 using static SaaSReference.Silo.Tests.ProblemAssert;
+using SaaSReference.Testing;
 
 namespace SaaSReference.Silo.Tests.TenantData;
 
@@ -240,14 +241,7 @@ public sealed class TenantBackupsApiTests(SecuredSiloFactory factory)
     private async Task<List<string>> CollectionsAsync(string tenant)
     {
         var regions = factory.Services.GetRequiredService<TenantRegions>();
-        await using var command = regions.DataSource(Region).CreateCommand($"SELECT name FROM {TenantSchemas.NameOf(tenant)}.collections ORDER BY name");
-        await using var reader = await command.ExecuteReaderAsync();
-        var names = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            names.Add(reader.GetString(0));
-        }
-        return names;
+        return await SqlColumn.ReadAsync<string>(regions.DataSource(Region), $"SELECT name FROM {TenantSchemas.NameOf(tenant)}.collections ORDER BY name");
     }
 
     private async Task<IReadOnlyList<AuditRecord>> AuditAsync(string tenant, DateTimeOffset since) =>

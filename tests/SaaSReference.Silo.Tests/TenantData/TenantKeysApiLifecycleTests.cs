@@ -13,6 +13,7 @@ using SaaSReference.Database.Audit;
 using SaaSReference.Database.TenantData;
 using SaaSReference.Database.TenantData.Keys;
 using SaaSReference.Silo.Tests.Security;
+using SaaSReference.Testing;
 using SaaSReference.Silo.TenantData;
 using static SaaSReference.Silo.Tests.ProblemAssert;
 using static SaaSReference.Silo.Tests.TenantData.TenantKeysApiSteps;
@@ -220,29 +221,9 @@ public sealed class TenantKeysApiLifecycleTests(SecuredSiloFactory factory)
         }
     }
 
-    private static async Task<List<string>> StringsAsync(NpgsqlDataSource source, string sql)
-    {
-        await using var command = source.CreateCommand(sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            values.Add(reader.GetString(0));
-        }
-        return values;
-    }
+    private static Task<List<string>> StringsAsync(NpgsqlDataSource source, string sql) => SqlColumn.ReadAsync<string>(source, sql);
 
-    private static async Task<List<int>> IntsAsync(NpgsqlDataSource source, string sql)
-    {
-        await using var command = source.CreateCommand(sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<int>();
-        while (await reader.ReadAsync())
-        {
-            values.Add(reader.GetInt32(0));
-        }
-        return values;
-    }
+    private static Task<List<int>> IntsAsync(NpgsqlDataSource source, string sql) => SqlColumn.ReadAsync<int>(source, sql);
 
     /// <summary>Polls until <paramref name="probe"/> answers a value or a generous deadline passes.</summary>
     private static async Task<JsonElement?> EventuallyAsync(Func<Task<JsonElement?>> probe)

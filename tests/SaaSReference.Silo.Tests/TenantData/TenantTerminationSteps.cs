@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
+using SaaSReference.Testing;
 
 namespace SaaSReference.Silo.Tests.TenantData;
 
@@ -82,13 +83,7 @@ internal static class TenantTerminationSteps
         await using var platform = NpgsqlDataSource.Create(silo.PlatformConnectionString);
         await using var command = platform.CreateCommand("SELECT type FROM platform.audit_events WHERE tenant_id = $1 ORDER BY at, seq");
         command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        var types = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            types.Add(reader.GetString(0));
-        }
-        return types;
+        return await SqlColumn.ReadAsync<string>(command);
     }
 
     public static Guid Id(JsonElement termination) => termination.GetProperty("id").GetGuid();

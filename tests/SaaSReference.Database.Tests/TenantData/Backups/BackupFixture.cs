@@ -158,17 +158,7 @@ public sealed class BackupFixture : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
-    internal static async Task<List<string>> Strings(NpgsqlDataSource source, string sql)
-    {
-        await using var command = source.CreateCommand(sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            values.Add(reader.GetString(0));
-        }
-        return values;
-    }
+    internal static Task<List<string>> Strings(NpgsqlDataSource source, string sql) => SqlColumn.ReadAsync<string>(source, sql);
 
     public async Task DisposeAsync()
     {
